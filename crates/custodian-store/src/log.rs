@@ -1,0 +1,284 @@
+//! The append path: validate submissions against the actor registry, extend the
+//! Merkle tree from its stored frontier, sign a checkpoint, and commit it all in
+//! one transaction.
+//!
+//! An append costs O(log n) reads of stored hashes (the frontier) plus the new
+//! rows; nothing is rebuilt at start.
+
+use crate::{AppendBatch, EventLocation, Meta, Store, StoreError, StoreHashes};
+use custodian_core::limits::SUBMISSION_BYTES_MAX;
+use custodian_core::{LeafIndex, SignedSubmission, TreeSize};
+use custodian_ledger::checkpoint::{self, Checkpoint};
+use custodian_ledger::hash::leaf_hash;
+use custodian_ledger::keys::{SigningKey, VerifierKey};
+use custodian_ledger::proof::{self, ProofError};
+use custodian_ledger::registry::{Registry, RegistryError};
+use custodian_ledger::tree::Frontier;
+use custodian_ledger::Hash;
+use std::collections::BTreeSet;
+
+/// Why an append was refused. Nothing of the refused group was applied.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// A submission may not be appended.
+    #[error("submission {index}: {reason}")]
+    Rejected {
+        /// Zero-based position of the submission in the group.
+        index: usize,
+        /// Why.
+        reason: RegistryError,
+    },
+    /// An event id is already in the log or repeated in the group.
+    #[error(
+        "submission {index}: field events[{event_index}].id: event id {id:?} is already in the log"
+    )]
+    DuplicateEvent {
+        /// Which submission.
+        index: usize,
+        /// Which event.
+        event_index: usize,
+        /// The id.
+        id: String,
+    },
+    /// A submission is too large or cannot be encoded.
+    #[error("submission {index}: {reason}")]
+    Encoding {
+        /// Which submission.
+        index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The log's signing key does not match the log's verifier key.
+    #[error("the log signing key {found:?} does not match this log's verifier key {expected:?}")]
+    WrongLogKey {
+        /// The stored verifier key.
+        expected: String,
+        /// The verifier key of the key given.
+        found: String,
+    },
+    /// Nothing to append.
+    #[error("nothing to append: the input holds no submission")]
+    Empty,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Stored hashes are inconsistent.
+    #[error("stored hashes are inconsistent: {0}")]
+    Tree(String),
+}
+
+/// What an append produced.
+#[derive(Clone, Debug)]
+pub struct AppendReceipt {
+    /// Index of the first new leaf.
+    pub first_leaf: LeafIndex,
+    /// Tree size after the append.
+    pub size: TreeSize,
+    /// Root after the append.
+    pub root: Hash,
+    /// The signed checkpoint of the new size.
+    pub checkpoint: String,
+    /// Number of events appended.
+    pub events: usize,
+}
+
+/// A log on a store.
+pub struct Log<S: Store> {
+    store: S,
+    meta: Meta,
+    verifier: VerifierKey,
+    registry: Registry,
+}
+
+impl<S: Store> Log<S> {
+    /// Opens the log held by `store`. Appends trust the store's copy of the actor
+    /// registry; `custodian audit` re-derives it from the leaves.
+    pub fn open(store: S) -> Result<Log<S>, StoreError> {
+        let meta = store.meta()?;
+        let verifier = VerifierKey::parse(&meta.verifier_key)
+            .map_err(|e| StoreError::Damaged(format!("meta.verifier_key: {e}")))?;
+        let registry = Registry::from_records(meta.origin.clone(), store.actors()?);
+        Ok(Log {
+            store,
+            meta,
+            verifier,
+            registry,
+        })
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The log's fixed facts.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The log's verifier key.
+    pub fn verifier(&self) -> &VerifierKey {
+        &self.verifier
+    }
+
+    /// The actor registry after the last append.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Current size.
+    pub fn size(&self) -> Result<TreeSize, StoreError> {
+        self.store.tree_size()
+    }
+
+    /// Root of the tree of `size` leaves, from stored hashes.
+    pub fn root_at(&self, size: TreeSize) -> Result<Hash, ProofError<StoreError>> {
+        proof::tree_hash(size, &StoreHashes(&self.store))
+    }
+
+    /// Inclusion proof of leaf `index` in the tree of `size` leaves.
+    pub fn prove_inclusion(
+        &self,
+        index: LeafIndex,
+        size: TreeSize,
+    ) -> Result<Vec<Hash>, ProofError<StoreError>> {
+        proof::prove_inclusion(index, size, &StoreHashes(&self.store))
+    }
+
+    /// Consistency proof between two sizes.
+    pub fn prove_consistency(
+        &self,
+        old: TreeSize,
+        new: TreeSize,
+    ) -> Result<Vec<Hash>, ProofError<StoreError>> {
+        proof::prove_consistency(old, new, &StoreHashes(&self.store))
+    }
+
+    /// Appends `submissions` as one atomic group: all are applied, in order, or
+    /// none. `log_key` signs the new checkpoint.
+    pub fn append(
+        &mut self,
+        submissions: &[SignedSubmission],
+        log_key: &SigningKey,
+    ) -> Result<AppendReceipt, AppendError> {
+        if submissions.is_empty() {
+            return Err(AppendError::Empty);
+        }
+        let key_text = log_key.verifier().to_text();
+        if key_text != self.meta.verifier_key {
+            return Err(AppendError::WrongLogKey {
+                expected: self.meta.verifier_key.clone(),
+                found: key_text,
+            });
+        }
+        let size_before = self.store.tree_size()?;
+        let indexes = Frontier::stored_indexes(size_before);
+        let frontier_hashes = self.store.read_hashes(&indexes)?;
+        let mut frontier = Frontier::from_hashes(size_before, frontier_hashes)
+            .map_err(|e| AppendError::Tree(e.to_string()))?;
+
+        let mut registry = self.registry.clone();
+        let mut batch = AppendBatch {
+            size_before: size_before.0,
+            ..AppendBatch::default()
+        };
+        let mut ids_in_group = BTreeSet::new();
+        for (index, signed) in submissions.iter().enumerate() {
+            let leaf = LeafIndex(size_before.0 + index as u64);
+            registry
+                .apply(signed, leaf)
+                .map_err(|reason| AppendError::Rejected { index, reason })?;
+            let bytes = signed.leaf_bytes().map_err(|e| AppendError::Encoding {
+                index,
+                reason: e.to_string(),
+            })?;
+            if bytes.len() > SUBMISSION_BYTES_MAX {
+                return Err(AppendError::Encoding {
+                    index,
+                    reason: format!(
+                        "submission of {} bytes exceeds the limit of {SUBMISSION_BYTES_MAX}",
+                        bytes.len()
+                    ),
+                });
+            }
+            for (event_index, event) in signed.submission.events.iter().enumerate() {
+                let duplicate = !ids_in_group.insert(event.id.clone())
+                    || self.store.event_location(&event.id)?.is_some();
+                if duplicate {
+                    return Err(AppendError::DuplicateEvent {
+                        index,
+                        event_index,
+                        id: event.id.to_string(),
+                    });
+                }
+                batch.events.push(EventLocation {
+                    id: event.id.clone(),
+                    leaf,
+                    position: event_index as u32,
+                    kind: event.kind(),
+                });
+            }
+            frontier.push_into(leaf_hash(&bytes), &mut batch.hashes);
+            batch.leaves.push(bytes);
+        }
+        let size = frontier.size();
+        let root = frontier.root();
+        let body = Checkpoint::new(&self.meta.origin, size, root)
+            .map_err(|e| AppendError::Tree(format!("cannot form the checkpoint: {e}")))?;
+        let note = checkpoint::sign_checkpoint(&body, log_key);
+        // Pair the assertion (STYLE §5): the checkpoint we persist verifies.
+        checkpoint::verify_checkpoint(note.as_bytes(), &self.verifier)
+            .map_err(|e| AppendError::Tree(format!("freshly signed checkpoint fails: {e}")))?;
+        batch.checkpoint = note.clone();
+        batch.actors = registry
+            .actors()
+            .filter(|r| self.registry.get(&r.id) != Some(*r))
+            .cloned()
+            .collect();
+        let events = batch.events.len();
+        self.store.commit(batch)?;
+        self.registry = registry;
+        Ok(AppendReceipt {
+            first_leaf: LeafIndex(size_before.0),
+            size,
+            root,
+            checkpoint: note,
+            events,
+        })
+    }
+}
+
+/// Creates the first leaf of a new log: the administrator registering itself.
+pub fn genesis_submission(
+    origin: &str,
+    admin: custodian_core::ActorId,
+    admin_key: &custodian_ledger::keys::SigningKey,
+    party: custodian_core::Party,
+    name: Option<String>,
+    at: custodian_core::UtcTime,
+) -> Result<SignedSubmission, custodian_ledger::submission::SignatureError> {
+    use custodian_core::event::ActorRegister;
+    use custodian_core::{Event, EventId, Payload, Role, Submission};
+    let register = Event {
+        id: EventId::parse("genesis").expect("literal id is valid"),
+        time: at,
+        actor: admin.clone(),
+        payload: Payload::ActorRegister(ActorRegister {
+            actor: admin.clone(),
+            role: Role::Administrator,
+            party,
+            public_key: custodian_ledger::submission::public_key(admin_key),
+            name,
+        }),
+        approvals: Vec::new(),
+    };
+    custodian_ledger::submission::sign_submission(
+        Submission {
+            log: origin.to_string(),
+            actor: admin,
+            seq: 1,
+            events: vec![register],
+        },
+        admin_key,
+    )
+}
