@@ -1,0 +1,316 @@
+//! Command-line arguments and dispatch.
+
+use crate::{demo, keyfile, logcmd, merklecmd, CmdResult};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  error: bad input, a refused submission, a missing file (nothing was applied)
+  2  the command line is wrong
+  3  verification failed: the audit found a change, or a proof or checkpoint does not verify
+
+Start with `custodian demo`; then explore ./custodian-demo.db with
+`custodian --db custodian-demo.db log head`, `... actor list`, `... log entries`.";
+
+/// Custodian keeps a tamper-evident record of nuclear weapons and weapons-usable
+/// material, that anyone holding the log's public key can check offline.
+#[derive(Parser, Debug)]
+#[command(name = "custodian", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The database file (SQLite) [default: custodian.db; for `demo`: custodian-demo.db].
+    ///
+    /// Created by `custodian init`; every other command reads it.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// The log's signing key file (default: the database path + `.logkey`).
+    ///
+    /// Written by `init` with mode 0600. Only commands that append need it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_key: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// The database path in force.
+    pub fn db_path(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("custodian.db"))
+    }
+
+    /// The log key path in force: --log-key, or the database path + `.logkey`.
+    pub fn log_key_path(&self) -> PathBuf {
+        self.log_key
+            .clone()
+            .unwrap_or_else(|| log_key_beside(&self.db_path()))
+    }
+}
+
+/// The default log key path for a database: `<db>.logkey`.
+pub fn log_key_beside(db: &std::path::Path) -> PathBuf {
+    let mut p = db.to_path_buf().into_os_string();
+    p.push(".logkey");
+    PathBuf::from(p)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a new log: the database, the log's signing key and its first
+    /// administrator; prints the log's verifier key (keep it: audits pin it).
+    Init(InitArgs),
+    /// Generate an actor's Ed25519 key pair.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Register, list and revoke actors (people or systems acting for a state or body).
+    #[command(subcommand)]
+    Actor(ActorCommand),
+    /// Append to, read and prove the log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Re-read the whole database and verify every signature, sequence number,
+    /// hash and checkpoint. Exit code 3 if anything was changed.
+    Audit(AuditArgs),
+    /// Run the bundled scenario on a fresh database and show each check.
+    Demo(DemoArgs),
+    /// RFC 9162 Merkle computations on a file of hex-encoded leaves, one per line,
+    /// for checks against other implementations. Prints JSON.
+    #[command(subcommand)]
+    Merkle(MerkleCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The log's origin: its name in checkpoints and the log key's name
+    /// (e.g. `custodian.example.org/usa-ssac`).
+    #[arg(long, default_value = "custodian.local/log")]
+    pub origin: String,
+    /// The first administrator's actor id.
+    #[arg(long, default_value = "admin")]
+    pub admin: String,
+    /// Whom the administrator acts for: `state:ISO3` or `body:code`.
+    #[arg(long, default_value = "body:operator")]
+    pub admin_party: String,
+    /// Where to write the administrator's signing key (default: ./<admin>.key).
+    #[arg(long, value_name = "FILE")]
+    pub admin_key_out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Write a new signing key for NAME (an actor id) and print its verifier key.
+    Generate {
+        /// The actor id the key is for.
+        name: String,
+        /// Where to write it (default: ./<name>.key); never overwritten.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ActorCommand {
+    /// Register an actor (signed by an administrator).
+    Add {
+        /// The new actor's id.
+        id: String,
+        /// Its role: administrator, state_authority, operator, inspector, secretariat, observer.
+        #[arg(long)]
+        role: String,
+        /// Whom it acts for: `state:ISO3` or `body:code`.
+        #[arg(long)]
+        party: String,
+        /// Its verifier key (`name+id+base64`) or a file holding one, as printed by `key generate`.
+        #[arg(long, value_name = "VKEY|FILE")]
+        public_key: String,
+        /// A human-readable name or post.
+        #[arg(long)]
+        name: Option<String>,
+        /// The administrator's signing key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// List registered actors.
+    List,
+    /// Revoke an actor: it can sign and approve nothing afterwards.
+    Revoke {
+        /// The actor to revoke.
+        id: String,
+        /// Why, for the record.
+        #[arg(long)]
+        reason: String,
+        /// The administrator's signing key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Replace an actor's key (signed by an administrator).
+    RotateKey {
+        /// The actor.
+        id: String,
+        /// The new verifier key or a file holding it.
+        #[arg(long, value_name = "VKEY|FILE")]
+        public_key: String,
+        /// The administrator's signing key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LogCommand {
+    /// Append a JSON-lines file atomically: either events (one per line, signed
+    /// here as one submission with --key) or pre-signed submissions (one per line).
+    Append {
+        /// The JSON-lines file (`-` for standard input).
+        file: PathBuf,
+        /// The submitting actor's signing key (needed for event lines).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// Sign a JSON-lines file of events as one submission without appending it;
+    /// prints the signed submission (one line) for `log append`.
+    Sign {
+        /// The JSON-lines file of events.
+        file: PathBuf,
+        /// The submitting actor's signing key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The submission's sequence number (default: the actor's next, from the database).
+        #[arg(long)]
+        seq: Option<u64>,
+        /// The log's origin (default: from the database).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Add an approver's co-signature to each event of a JSON-lines file (events
+    /// must carry their final id and time); prints the file with the approvals.
+    Approve {
+        /// The JSON-lines file of events.
+        file: PathBuf,
+        /// The approver's signing key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Print the latest signed checkpoint (or the one at --size).
+    Head {
+        /// The tree size of a stored checkpoint.
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Print the log's verifier key.
+    Key,
+    /// Print stored leaves as hex, one per line: exactly the bytes that were hashed.
+    Entries {
+        /// First leaf index (inclusive).
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Last leaf index (exclusive; default: the tree size).
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// Prove that leaf INDEX (or the leaf holding --event) is in the tree of --size leaves.
+    Prove {
+        /// The leaf index.
+        #[arg(required_unless_present = "event")]
+        index: Option<u64>,
+        /// Prove the leaf that holds this event id.
+        #[arg(long, conflicts_with = "index")]
+        event: Option<String>,
+        /// The tree size (default: the current size).
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Prove that the tree of OLD leaves is a prefix of the tree of NEW leaves.
+    Consistency {
+        /// The old tree size.
+        old: u64,
+        /// The new tree size.
+        new: u64,
+    },
+    /// Verify an inclusion proof offline, from files and the verifier key only.
+    VerifyInclusion {
+        /// The log's verifier key, or a file holding it.
+        #[arg(long, value_name = "VKEY|FILE")]
+        vkey: String,
+        /// A signed checkpoint file (`log head`).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: PathBuf,
+        /// The proof file (`--json log prove`).
+        #[arg(long, value_name = "FILE")]
+        proof: PathBuf,
+    },
+    /// Verify a consistency proof offline, from files and the verifier key only.
+    VerifyConsistency {
+        /// The log's verifier key, or a file holding it.
+        #[arg(long, value_name = "VKEY|FILE")]
+        vkey: String,
+        /// The older signed checkpoint file.
+        #[arg(long, value_name = "FILE")]
+        old: PathBuf,
+        /// The newer signed checkpoint file.
+        #[arg(long, value_name = "FILE")]
+        new: PathBuf,
+        /// The proof file (`--json log consistency`).
+        #[arg(long, value_name = "FILE")]
+        proof: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The verifier key you expect (as `init` printed it, or a file holding it).
+    /// Without it the audit trusts the key stored in the database.
+    #[arg(long, value_name = "VKEY|FILE")]
+    pub vkey: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {}
+
+#[derive(Subcommand, Debug)]
+pub enum MerkleCommand {
+    /// Print the tree size and root.
+    Root {
+        /// File of hex-encoded leaf data, one leaf per line.
+        file: PathBuf,
+    },
+    /// Print the inclusion proof of leaf --index.
+    Inclusion {
+        /// File of hex-encoded leaf data, one leaf per line.
+        file: PathBuf,
+        /// The leaf index.
+        #[arg(long)]
+        index: u64,
+    },
+    /// Print the consistency proof from the first --old leaves to the whole file.
+    Consistency {
+        /// File of hex-encoded leaf data, one leaf per line.
+        file: PathBuf,
+        /// The old tree size.
+        #[arg(long)]
+        old: u64,
+    },
+}
+
+/// Runs the command.
+pub fn run(cli: Cli) -> CmdResult {
+    match &cli.command {
+        Command::Init(args) => logcmd::init(&cli, args),
+        Command::Key(KeyCommand::Generate { name, out }) => {
+            keyfile::generate(&cli, name, out.as_deref())
+        }
+        Command::Actor(cmd) => logcmd::actor(&cli, cmd),
+        Command::Log(cmd) => logcmd::log(&cli, cmd),
+        Command::Audit(args) => logcmd::audit(&cli, args),
+        Command::Demo(_) => demo::run(&cli),
+        Command::Merkle(cmd) => merklecmd::run(&cli, cmd),
+    }
+}

@@ -1,0 +1,428 @@
+//! `custodian demo`: the bundled scenario, run end to end on a fresh database,
+//! printing what a user should see at each step.
+
+use crate::cli::{log_key_beside, Cli};
+use crate::keyfile::write_secret;
+use crate::logcmd::{
+    consistency_doc, inclusion_doc, verify_consistency_files, verify_inclusion_files,
+};
+use crate::{CmdResult, Failure};
+use anyhow::{anyhow, Context};
+use custodian_core::event::{ActorRegister, PublicKey};
+use custodian_core::{
+    ActorId, Event, EventId, Party, Payload, Role, SignedSubmission, Submission, UtcTime,
+};
+use custodian_ledger::keys::SigningKey;
+use custodian_ledger::submission::{approve, sign_submission};
+use custodian_store::log::{genesis_submission, Log};
+use custodian_store::sqlite::SqliteStore;
+use custodian_store::{audit, Meta, Store};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const SCENARIO: &str = include_str!("../scenarios/ledger-demo.json");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    about: String,
+    origin: String,
+    actors: Vec<ScenarioActor>,
+    submissions: Vec<ScenarioSubmission>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioActor {
+    id: ActorId,
+    role: Role,
+    party: Party,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioSubmission {
+    actor: ActorId,
+    #[serde(default)]
+    approvers: Vec<ActorId>,
+    events: Vec<serde_json::Value>,
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.to_path_buf().into_os_string();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Removes a previous demo run's files, refusing to touch a database that is not ours.
+fn clear_previous(db: &Path, log_key: &Path, keys: &Path, proofs: &Path) -> anyhow::Result<()> {
+    if db.exists() {
+        SqliteStore::open(db).with_context(|| {
+            format!(
+                "{}: exists and is not a Custodian database; not removing it (choose another --db)",
+                db.display()
+            )
+        })?;
+        std::fs::remove_file(db)?;
+        println!("(removed the previous demo database {})", db.display());
+    }
+    for extra in [
+        with_suffix(db, "-wal"),
+        with_suffix(db, "-shm"),
+        log_key.to_path_buf(),
+    ] {
+        if extra.exists() {
+            std::fs::remove_file(&extra)?;
+        }
+    }
+    for dir in [keys, proofs] {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+    }
+    Ok(())
+}
+
+fn time(text: &str) -> UtcTime {
+    UtcTime::parse(text).expect("the scenario's times are valid literals")
+}
+
+/// Runs the demo.
+pub fn run(cli: &Cli) -> CmdResult {
+    let scenario: Scenario =
+        serde_json::from_str(SCENARIO).context("the bundled scenario is malformed")?;
+    let db = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("custodian-demo.db"));
+    let log_key_path = cli.log_key.clone().unwrap_or_else(|| log_key_beside(&db));
+    let keys_dir = with_suffix(&db, ".keys");
+    let proofs_dir = with_suffix(&db, ".proofs");
+    clear_previous(&db, &log_key_path, &keys_dir, &proofs_dir)?;
+    std::fs::create_dir_all(&keys_dir)?;
+    std::fs::create_dir_all(&proofs_dir)?;
+
+    println!("Custodian demo: a tamper-evident record, checked end to end.\n");
+    println!("{}\n", scenario.about);
+
+    // 1. The log, its key and its administrator.
+    let log_key = SigningKey::generate(&scenario.origin)?;
+    let vkey = log_key.verifier();
+    let admin = ActorId::parse("admin")?;
+    let admin_key = SigningKey::generate(admin.as_str())?;
+    write_secret(&log_key_path, &log_key.to_text())?;
+    write_secret(&keys_dir.join("admin.key"), &admin_key.to_text())?;
+    let store = SqliteStore::create(
+        &db,
+        &Meta {
+            origin: scenario.origin.clone(),
+            verifier_key: vkey.to_text(),
+        },
+    )?;
+    let mut log = Log::open(store)?;
+    let genesis = genesis_submission(
+        &scenario.origin,
+        admin.clone(),
+        &admin_key,
+        Party::Body("secretariat".into()),
+        Some("Log administrator".into()),
+        time("2026-01-05T07:00:00Z"),
+    )?;
+    log.append(&[genesis], &log_key)?;
+    println!(
+        "1. Created the log {:?} in {}",
+        scenario.origin,
+        db.display()
+    );
+    println!("   log verifier key: {}", vkey.to_text());
+    println!(
+        "   (every check below pins this key; keys are in {}/)\n",
+        keys_dir.display()
+    );
+
+    // 2. The administrator registers the actors.
+    let mut keys: BTreeMap<ActorId, SigningKey> = BTreeMap::new();
+    let mut registrations = Vec::new();
+    for (n, a) in scenario.actors.iter().enumerate() {
+        let key = SigningKey::generate(a.id.as_str())?;
+        write_secret(&keys_dir.join(format!("{}.key", a.id)), &key.to_text())?;
+        registrations.push(Event {
+            id: EventId::parse(&format!("admin:2:{n}"))?,
+            time: time("2026-01-05T07:30:00Z"),
+            actor: admin.clone(),
+            payload: Payload::ActorRegister(ActorRegister {
+                actor: a.id.clone(),
+                role: a.role,
+                party: a.party.clone(),
+                public_key: PublicKey(key.verifier().public_key()),
+                name: Some(a.name.clone()),
+            }),
+            approvals: Vec::new(),
+        });
+        keys.insert(a.id.clone(), key);
+    }
+    let signed = sign_submission(
+        Submission {
+            log: scenario.origin.clone(),
+            actor: admin.clone(),
+            seq: 2,
+            events: registrations,
+        },
+        &admin_key,
+    )?;
+    let r = log.append(&[signed], &log_key)?;
+    println!(
+        "2. The administrator registered {} actors (leaf {}):",
+        scenario.actors.len(),
+        r.first_leaf.0
+    );
+    for a in &scenario.actors {
+        println!(
+            "   {:<16} {:<16} {:<18} {}",
+            a.id,
+            a.role,
+            a.party.to_string(),
+            a.name
+        );
+    }
+    println!();
+
+    // 3. The scenario's submissions.
+    println!("3. Appended the scenario, one signed submission per leaf:");
+    let mut seqs: BTreeMap<ActorId, u64> = BTreeMap::new();
+    let mut last_signed = None;
+    let mut custody_event = None;
+    let size_before_scenario = log.size()?;
+    for s in &scenario.submissions {
+        let key = keys
+            .get(&s.actor)
+            .ok_or_else(|| anyhow!("scenario: unknown actor {}", s.actor))?;
+        let seq = seqs.entry(s.actor.clone()).or_insert(0);
+        *seq += 1;
+        let mut events = Vec::new();
+        for (n, raw) in s.events.iter().enumerate() {
+            let mut value = raw.clone();
+            let map = value
+                .as_object_mut()
+                .ok_or_else(|| anyhow!("scenario: an event is not an object"))?;
+            map.insert("v".into(), 1.into());
+            map.insert("actor".into(), s.actor.as_str().into());
+            map.insert("id".into(), format!("{}:{}:{n}", s.actor, seq).into());
+            let mut event = Event::from_json(value).map_err(|e| anyhow!("scenario: {e}"))?;
+            for approver in &s.approvers {
+                let k = keys
+                    .get(approver)
+                    .ok_or_else(|| anyhow!("scenario: unknown approver {approver}"))?;
+                event.approvals.push(approve(&event, approver.clone(), k)?);
+            }
+            if matches!(event.payload, Payload::CustodyTransfer(_)) {
+                custody_event = Some(event.id.clone());
+            }
+            events.push(event);
+        }
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind().as_str()).collect();
+        let signed = sign_submission(
+            Submission {
+                log: scenario.origin.clone(),
+                actor: s.actor.clone(),
+                seq: *seq,
+                events,
+            },
+            key,
+        )?;
+        let r = log.append(std::slice::from_ref(&signed), &log_key)?;
+        let approved = if s.approvers.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (approved by {})",
+                s.approvers
+                    .iter()
+                    .map(ActorId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        println!(
+            "   leaf {:>2}  {:<16} seq {}  {}{}",
+            r.first_leaf.0,
+            s.actor,
+            seq,
+            kinds.join(", "),
+            approved
+        );
+        last_signed = Some(signed);
+    }
+    println!();
+
+    // 4. Bad input is refused, and nothing of it is applied.
+    println!("4. Refused, with nothing applied:");
+    let size = log.size()?;
+    let replay = last_signed.ok_or_else(|| anyhow!("scenario has no submissions"))?;
+    show_refusal(&mut log, &log_key, "the same submission replayed", &replay);
+    let mut forged = replay.clone();
+    forged.submission.seq += 1;
+    show_refusal(
+        &mut log,
+        &log_key,
+        "a submission altered after signing",
+        &forged,
+    );
+    let inspector = ActorId::parse("inspector-1")?;
+    let wrong_role = sign_submission(
+        Submission {
+            log: scenario.origin.clone(),
+            actor: inspector.clone(),
+            seq: seqs.get(&inspector).copied().unwrap_or(0) + 1,
+            events: vec![Event::from_json(serde_json::json!({
+                "v": 1, "id": "inspector-1:x:0", "time": "2026-03-02T08:00:00Z", "actor": "inspector-1",
+                "kind": "item.dismantle", "payload": {"item": "w-002", "site": "xaa-depot-1"}
+            }))
+            .map_err(|e| anyhow!("{e}"))?],
+        },
+        &keys[&inspector],
+    )?;
+    show_refusal(
+        &mut log,
+        &log_key,
+        "an inspector dismantling a weapon",
+        &wrong_role,
+    );
+    if log.size()? != size {
+        bail!("a refused submission changed the log");
+    }
+    println!("   the log still holds {} leaves\n", size.0);
+
+    // 5. Audit.
+    let report = audit::audit(log.store(), Some(&vkey), |_, _| {})
+        .map_err(|f| anyhow!("audit failed: {f}"))?;
+    println!(
+        "5. Audit passed: {} leaves, {} events, {} checkpoints, {} actors re-verified from the raw rows; root {}\n",
+        report.leaves, report.events, report.checkpoints, report.actors, report.root
+    );
+
+    // 6. Inclusion, offline.
+    let custody_event = custody_event.ok_or_else(|| anyhow!("scenario has no custody transfer"))?;
+    let location = log
+        .store()
+        .event_location(&custody_event)?
+        .ok_or_else(|| anyhow!("custody event not indexed"))?;
+    let vkey_file = proofs_dir.join("log.vkey");
+    let head_file = proofs_dir.join("checkpoint.txt");
+    let inclusion_file = proofs_dir.join("inclusion.json");
+    std::fs::write(&vkey_file, format!("{}\n", vkey.to_text()))?;
+    let head = log
+        .store()
+        .latest_checkpoint()?
+        .ok_or_else(|| anyhow!("no checkpoint"))?;
+    std::fs::write(&head_file, &head.note)?;
+    let doc = inclusion_doc(&log, location.leaf, size, Some(&custody_event))?;
+    std::fs::write(&inclusion_file, format!("{doc}\n"))?;
+    println!(
+        "6. Offline proof that the custody transfer {custody_event} is in the log (files in {}/):",
+        proofs_dir.display()
+    );
+    print!("   ");
+    verify_inclusion_files(
+        cli,
+        &vkey_file.display().to_string(),
+        &head_file,
+        &inclusion_file,
+    )?;
+    println!(
+        "   try it: custodian log verify-inclusion --vkey {} --checkpoint {} --proof {}\n",
+        vkey_file.display(),
+        head_file.display(),
+        inclusion_file.display()
+    );
+
+    // 7. Consistency, offline.
+    let old_size = size_before_scenario;
+    let old_file = proofs_dir.join("checkpoint-old.txt");
+    let consistency_file = proofs_dir.join("consistency.json");
+    let old_cp = log
+        .store()
+        .checkpoints()?
+        .into_iter()
+        .find(|c| c.size == old_size)
+        .ok_or_else(|| anyhow!("no checkpoint at size {}", old_size.0))?;
+    std::fs::write(&old_file, &old_cp.note)?;
+    std::fs::write(
+        &consistency_file,
+        format!("{}\n", consistency_doc(&log, old_size.0, size.0)?),
+    )?;
+    println!(
+        "7. Offline proof that history was only appended to, from size {} to {}:",
+        old_size.0, size.0
+    );
+    print!("   ");
+    verify_consistency_files(
+        cli,
+        &vkey_file.display().to_string(),
+        &old_file,
+        &head_file,
+        &consistency_file,
+    )?;
+    println!();
+
+    // 8. Tampering is caught.
+    let tmp =
+        std::env::temp_dir().join(format!("custodian-demo-tampered-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    log.store().copy_to(&tmp)?;
+    let result = tamper_and_audit(&tmp, &vkey);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(with_suffix(&tmp, suffix));
+    }
+    let (leaf, failure) = result?;
+    println!("8. A copy with one recorded mass changed in leaf {leaf} (250000 g -> 240000 g):");
+    println!("   audit FAILED, as it must: {failure}\n");
+
+    println!("Explore the demo database (it stays in place):");
+    println!("   custodian --db {} log head", db.display());
+    println!("   custodian --db {} actor list", db.display());
+    println!(
+        "   custodian --db {} --json log entries --from 3 --to 4",
+        db.display()
+    );
+    println!(
+        "   custodian --db {} audit --vkey {}",
+        db.display(),
+        vkey_file.display()
+    );
+    Ok(())
+}
+
+fn show_refusal(
+    log: &mut Log<SqliteStore>,
+    log_key: &SigningKey,
+    what: &str,
+    signed: &SignedSubmission,
+) {
+    match log.append(std::slice::from_ref(signed), log_key) {
+        Ok(_) => println!("   {what}: ACCEPTED (this is a bug)"),
+        Err(e) => println!("   {what}: {e}"),
+    }
+}
+
+fn tamper_and_audit(
+    copy: &Path,
+    vkey: &custodian_ledger::keys::VerifierKey,
+) -> Result<(u64, String), Failure> {
+    let store = SqliteStore::open(copy)?;
+    // Find the leaf holding the recorded receipt of 250000 g and change one digit.
+    let needle = b"250000";
+    let size = store.tree_size()?.0;
+    for leaf in store.read_leaves(0, size)? {
+        if let Some(offset) = leaf.data.windows(needle.len()).position(|w| w == needle) {
+            store.tamper_leaf_byte(leaf.index, offset + 1, b'4')?;
+            return match audit::audit(&store, Some(vkey), |_, _| {}) {
+                Ok(_) => Err(anyhow!("the tampered copy passed the audit").into()),
+                Err(failure) => Ok((leaf.index, failure.to_string())),
+            };
+        }
+    }
+    Err(anyhow!("the scenario has no leaf to tamper with").into())
+}
