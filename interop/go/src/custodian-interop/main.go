@@ -1,0 +1,478 @@
+// Command custodian-interop checks Custodian's signed checkpoints and Merkle
+// proofs with code Custodian did not write: golang.org/x/mod/sumdb/note and
+// golang.org/x/mod/sumdb/tlog, plus the Go standard library. Nothing else.
+//
+// Build (GOPATH mode, no modules):
+//
+//	GO111MODULE=off GOPATH=/work/main/interop/go:/usr/share/gocode \
+//	    go build -o custodian-interop custodian-interop
+//
+// Every command prints one JSON object on success and exits 0; on any failure it
+// prints "custodian-interop: <command>: <error>" on stderr and exits 1 (2 for a
+// usage error). See ../../README.md.
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+const usage = `usage:
+  custodian-interop note VKEY_FILE NOTE_FILE
+  custodian-interop checkpoint VKEY_FILE NOTE_FILE
+  custodian-interop inclusion (-leaf-hex HEX | -leaf-hash HASH) -index I -size N -root HASH -proof FILE
+  custodian-interop consistency -old M -new N -old-root HASH -new-root HASH -proof FILE
+  custodian-interop merkle [-index I | -old M] LEAVES_FILE
+  custodian-interop sign-checkpoint SKEY_FILE ORIGIN SIZE ROOT_HEX
+  custodian-interop generate-key NAME
+
+HASH is 64 hex digits or 44 characters of base64. A proof FILE holds one hex
+hash per line, or JSON {"proof":["hex",...]}. LEAVES_FILE holds the hex of one
+leaf's data per line (an empty line is an empty leaf).
+`
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	var out interface{}
+	var err error
+	switch cmd {
+	case "note":
+		out, err = cmdNote(args)
+	case "checkpoint":
+		out, err = cmdCheckpoint(args)
+	case "inclusion":
+		out, err = cmdInclusion(args)
+	case "consistency":
+		out, err = cmdConsistency(args)
+	case "merkle":
+		out, err = cmdMerkle(args)
+	case "sign-checkpoint":
+		var msg []byte
+		msg, err = cmdSignCheckpoint(args)
+		if err == nil {
+			os.Stdout.Write(msg)
+			return
+		}
+	case "generate-key":
+		out, err = cmdGenerateKey(args)
+	default:
+		err = usageError{"unknown command " + strconv.Quote(cmd)}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "custodian-interop: %s: %v\n", cmd, err)
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprint(os.Stderr, usage)
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+	enc := json.NewEncoder(os.Stdout)
+	if err := enc.Encode(out); err != nil {
+		fmt.Fprintf(os.Stderr, "custodian-interop: %s: %v\n", cmd, err)
+		os.Exit(1)
+	}
+}
+
+// readKey reads a key file: the key text, surrounding whitespace ignored.
+func readKey(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(data)), nil
+}
+
+// openNote verifies a note with note.Open against one verifier key.
+func openNote(vkeyFile, noteFile string) (*note.Note, error) {
+	vkey, err := readKey(vkeyFile)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("note.NewVerifier: %v", err)
+	}
+	msg, err := os.ReadFile(noteFile)
+	if err != nil {
+		return nil, err
+	}
+	n, err := note.Open(msg, note.VerifierList(verifier))
+	if err != nil {
+		return nil, fmt.Errorf("note.Open: %v", err)
+	}
+	return n, nil
+}
+
+type sigJSON struct {
+	Name     string `json:"name"`
+	KeyID    string `json:"key_id"`
+	Base64   string `json:"base64"`
+	Verified bool   `json:"verified"`
+}
+
+func cmdNote(args []string) (interface{}, error) {
+	if len(args) != 2 {
+		return nil, usageError{"note takes VKEY_FILE NOTE_FILE"}
+	}
+	n, err := openNote(args[0], args[1])
+	if err != nil {
+		return nil, err
+	}
+	var sigs []sigJSON
+	for _, s := range n.Sigs {
+		sigs = append(sigs, sigJSON{s.Name, fmt.Sprintf("%08x", s.Hash), s.Base64, true})
+	}
+	for _, s := range n.UnverifiedSigs {
+		sigs = append(sigs, sigJSON{s.Name, fmt.Sprintf("%08x", s.Hash), s.Base64, false})
+	}
+	return map[string]interface{}{"text": n.Text, "signatures": sigs}, nil
+}
+
+type checkpointJSON struct {
+	Origin  string `json:"origin"`
+	Size    int64  `json:"size"`
+	RootHex string `json:"root_hex"`
+}
+
+// parseCheckpoint parses a c2sp.org/tlog-checkpoint body. tlog.ParseTree wants
+// "go.sum database tree" as the first line, so the three lines are parsed here,
+// the same way ParseTree parses its lines 2 and 3: the size must re-format to the
+// same text (no sign, no leading zeros), the root must be 32 bytes of base64.
+func parseCheckpoint(text string) (checkpointJSON, error) {
+	var c checkpointJSON
+	if !strings.HasSuffix(text, "\n") {
+		return c, errors.New("checkpoint body does not end in a newline")
+	}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) < 3 {
+		return c, fmt.Errorf("checkpoint has %d lines; want at least 3", len(lines))
+	}
+	if lines[0] == "" {
+		return c, errors.New("checkpoint line 1: empty origin")
+	}
+	n, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || n < 0 || lines[1] != strconv.FormatInt(n, 10) {
+		return c, fmt.Errorf("checkpoint line 2: malformed tree size %q", lines[1])
+	}
+	h, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(h) != tlog.HashSize {
+		return c, fmt.Errorf("checkpoint line 3: malformed root hash %q", lines[2])
+	}
+	for i, ext := range lines[3:] {
+		if ext == "" {
+			return c, fmt.Errorf("checkpoint line %d: empty extension line", 4+i)
+		}
+	}
+	return checkpointJSON{lines[0], n, hex.EncodeToString(h)}, nil
+}
+
+func cmdCheckpoint(args []string) (interface{}, error) {
+	if len(args) != 2 {
+		return nil, usageError{"checkpoint takes VKEY_FILE NOTE_FILE"}
+	}
+	n, err := openNote(args[0], args[1])
+	if err != nil {
+		return nil, err
+	}
+	return parseCheckpoint(n.Text)
+}
+
+// parseHash accepts 64 hex digits or standard base64 of 32 bytes.
+func parseHash(s string) (tlog.Hash, error) {
+	var h tlog.Hash
+	s = strings.TrimSpace(s)
+	var b []byte
+	var err error
+	if len(s) == 64 {
+		b, err = hex.DecodeString(s)
+	} else {
+		b, err = base64.StdEncoding.DecodeString(s)
+	}
+	if err != nil || len(b) != tlog.HashSize {
+		return h, fmt.Errorf("malformed hash %q: want 64 hex digits or 44 characters of base64", s)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// readProof reads hashes: JSON {"proof":[...]} or one hash per line.
+func readProof(path string) ([]tlog.Hash, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var items []string
+	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {
+		var obj struct {
+			Proof []string `json:"proof"`
+		}
+		// Other fields (such as the "tree_size" and "root" printed by merkle) are
+		// ignored, so merkle's output can be used as a proof file.
+		if err := json.Unmarshal(trimmed, &obj); err != nil {
+			return nil, fmt.Errorf("proof file %s: %v", path, err)
+		}
+		items = obj.Proof
+	} else {
+		for _, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				items = append(items, line)
+			}
+		}
+	}
+	proof := []tlog.Hash{}
+	for i, item := range items {
+		h, err := parseHash(item)
+		if err != nil {
+			return nil, fmt.Errorf("proof file %s, hash %d: %v", path, i+1, err)
+		}
+		proof = append(proof, h)
+	}
+	return proof, nil
+}
+
+func cmdInclusion(args []string) (interface{}, error) {
+	fs := flag.NewFlagSet("inclusion", flag.ContinueOnError)
+	leafHex := fs.String("leaf-hex", "", "the leaf's data, hex; its hash is tlog.RecordHash(data)")
+	leafHash := fs.String("leaf-hash", "", "the leaf hash SHA-256(0x00 || data)")
+	index := fs.Int64("index", -1, "the leaf index (0-based)")
+	size := fs.Int64("size", -1, "the tree size")
+	root := fs.String("root", "", "the root hash of the tree of that size")
+	proofFile := fs.String("proof", "", "the proof file")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return nil, usageError{"bad arguments to inclusion"}
+	}
+	var h tlog.Hash
+	var err error
+	hexSet, hashSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		hexSet = hexSet || f.Name == "leaf-hex"
+		hashSet = hashSet || f.Name == "leaf-hash"
+	})
+	switch {
+	case hexSet == hashSet:
+		return nil, usageError{"give exactly one of -leaf-hex and -leaf-hash"}
+	case hexSet:
+		data, err := hex.DecodeString(*leafHex)
+		if err != nil {
+			return nil, fmt.Errorf("-leaf-hex: %v", err)
+		}
+		h = tlog.RecordHash(data)
+	default:
+		if h, err = parseHash(*leafHash); err != nil {
+			return nil, fmt.Errorf("-leaf-hash: %v", err)
+		}
+	}
+	th, err := parseHash(*root)
+	if err != nil {
+		return nil, fmt.Errorf("-root: %v", err)
+	}
+	proof, err := readProof(*proofFile)
+	if err != nil {
+		return nil, err
+	}
+	if err := tlog.CheckRecord(proof, *size, th, *index, h); err != nil {
+		return nil, fmt.Errorf("tlog.CheckRecord: %v", err)
+	}
+	return map[string]interface{}{"ok": true, "leaf_hash": hex.EncodeToString(h[:])}, nil
+}
+
+func cmdConsistency(args []string) (interface{}, error) {
+	fs := flag.NewFlagSet("consistency", flag.ContinueOnError)
+	oldSize := fs.Int64("old", -1, "the old tree size")
+	newSize := fs.Int64("new", -1, "the new tree size")
+	oldRoot := fs.String("old-root", "", "the old root hash")
+	newRoot := fs.String("new-root", "", "the new root hash")
+	proofFile := fs.String("proof", "", "the proof file")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
+		return nil, usageError{"bad arguments to consistency"}
+	}
+	h, err := parseHash(*oldRoot)
+	if err != nil {
+		return nil, fmt.Errorf("-old-root: %v", err)
+	}
+	th, err := parseHash(*newRoot)
+	if err != nil {
+		return nil, fmt.Errorf("-new-root: %v", err)
+	}
+	proof, err := readProof(*proofFile)
+	if err != nil {
+		return nil, err
+	}
+	// tlog.CheckTree(p, t, th, n, h): the tree of size t with hash th contains
+	// the tree of size n with hash h.
+	if err := tlog.CheckTree(proof, *newSize, th, *oldSize, h); err != nil {
+		return nil, fmt.Errorf("tlog.CheckTree: %v", err)
+	}
+	return map[string]interface{}{"ok": true}, nil
+}
+
+// memoryHashes is a tlog.HashReader over the hashes stored so far, indexed by
+// tlog.StoredHashIndex.
+type memoryHashes []tlog.Hash
+
+func (m *memoryHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		if x < 0 || x >= int64(len(*m)) {
+			return nil, fmt.Errorf("hash index %d not stored (have %d)", x, len(*m))
+		}
+		out[i] = (*m)[x]
+	}
+	return out, nil
+}
+
+func readLeaves(path string) ([][]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	text := string(data)
+	if text == "" {
+		return nil, nil
+	}
+	if !strings.HasSuffix(text, "\n") {
+		return nil, fmt.Errorf("%s: last line does not end in a newline", path)
+	}
+	var leaves [][]byte
+	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		b, err := hex.DecodeString(strings.TrimSuffix(line, "\r"))
+		if err != nil {
+			return nil, fmt.Errorf("%s line %d: %v", path, i+1, err)
+		}
+		leaves = append(leaves, b)
+	}
+	return leaves, nil
+}
+
+func hexHashes(hs []tlog.Hash) []string {
+	out := []string{}
+	for _, h := range hs {
+		out = append(out, hex.EncodeToString(h[:]))
+	}
+	return out
+}
+
+// merkleJSON is printed by merkle; "proof" appears (possibly empty) exactly when
+// -index or -old was given.
+type merkleJSON struct {
+	TreeSize int64     `json:"tree_size"`
+	Root     string    `json:"root"`
+	Proof    *[]string `json:"proof,omitempty"`
+}
+
+func cmdMerkle(args []string) (interface{}, error) {
+	fs := flag.NewFlagSet("merkle", flag.ContinueOnError)
+	index := fs.Int64("index", -1, "also print the inclusion proof of this leaf (tlog.ProveRecord)")
+	old := fs.Int64("old", -1, "also print the consistency proof from this size (tlog.ProveTree)")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		return nil, usageError{"merkle takes [-index I | -old M] LEAVES_FILE"}
+	}
+	if *index >= 0 && *old >= 0 {
+		return nil, usageError{"give at most one of -index and -old"}
+	}
+	leaves, err := readLeaves(fs.Arg(0))
+	if err != nil {
+		return nil, err
+	}
+	var stored memoryHashes
+	for i, data := range leaves {
+		hs, err := tlog.StoredHashes(int64(i), data, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.StoredHashes(%d): %v", i, err)
+		}
+		stored = append(stored, hs...)
+	}
+	n := int64(len(leaves))
+	out := merkleJSON{TreeSize: n}
+	if n == 0 {
+		// RFC 6962 §2.1: MTH({}) = SHA-256(). The golang/mod version in Debian
+		// (v0.7.0) defines TreeHash(0) as all zeros instead (changed upstream
+		// later), so the empty tree's root is computed here.
+		sum := sha256.Sum256(nil)
+		out.Root = hex.EncodeToString(sum[:])
+	} else {
+		root, err := tlog.TreeHash(n, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.TreeHash: %v", err)
+		}
+		out.Root = hex.EncodeToString(root[:])
+	}
+	if *index >= 0 {
+		p, err := tlog.ProveRecord(n, *index, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.ProveRecord: %v", err)
+		}
+		proof := hexHashes(p)
+		out.Proof = &proof
+	}
+	if *old >= 0 {
+		p, err := tlog.ProveTree(n, *old, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.ProveTree: %v", err)
+		}
+		proof := hexHashes(p)
+		out.Proof = &proof
+	}
+	return out, nil
+}
+
+func cmdSignCheckpoint(args []string) ([]byte, error) {
+	if len(args) != 4 {
+		return nil, usageError{"sign-checkpoint takes SKEY_FILE ORIGIN SIZE ROOT_HEX"}
+	}
+	skey, err := readKey(args[0])
+	if err != nil {
+		return nil, err
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, fmt.Errorf("note.NewSigner: %v", err)
+	}
+	size, err := strconv.ParseInt(args[2], 10, 64)
+	if err != nil || size < 0 {
+		return nil, fmt.Errorf("SIZE: malformed tree size %q", args[2])
+	}
+	root, err := parseHash(args[3])
+	if err != nil {
+		return nil, fmt.Errorf("ROOT_HEX: %v", err)
+	}
+	text := fmt.Sprintf("%s\n%d\n%s\n", args[1], size, base64.StdEncoding.EncodeToString(root[:]))
+	msg, err := note.Sign(&note.Note{Text: text}, signer)
+	if err != nil {
+		return nil, fmt.Errorf("note.Sign: %v", err)
+	}
+	return msg, nil
+}
+
+func cmdGenerateKey(args []string) (interface{}, error) {
+	if len(args) != 1 {
+		return nil, usageError{"generate-key takes NAME"}
+	}
+	skey, vkey, err := note.GenerateKey(rand.Reader, args[0])
+	if err != nil {
+		return nil, fmt.Errorf("note.GenerateKey: %v", err)
+	}
+	return map[string]string{"skey": skey, "vkey": vkey}, nil
+}
