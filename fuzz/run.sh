@@ -17,7 +17,7 @@ for k, v in doc.items():
         open(os.path.join(sys.argv[2], hashlib.sha256(v.encode()).hexdigest()[:16]), "w").write(v)
 PY
 done
-cp ../crates/custodian-store/tests/data/leaf-*.json corpus/submission/ 2>/dev/null || true
+cp seeds/submission/* corpus/submission/
 for target in submission checkpoint; do
   echo "fuzzing $target for ${seconds}s"
   cargo fuzz run "$target" "corpus/$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 12

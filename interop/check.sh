@@ -32,6 +32,7 @@ check() { # description, command...
   fi
 }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d'"$1"')'; }
+same_json() { python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); sys.exit(0 if a==b else print(a, "\n", b) or 1)' "$1" "$2"; }
 
 cd "$work"
 "$custodian" demo > demo.txt
@@ -81,10 +82,14 @@ for n in range(1, 41):
             f.write(os.urandom(i % 7).hex() + "\n")
 PY
 for n in $(seq 1 40); do
-  check "merkle root, size $n" test "$("$custodian" merkle root "leaves-$n.hex")" = "$("$gov" merkle "leaves-$n.hex")"
-  i=$(( (n * 7) % n )); m=$(( (n * 3 + 1) % (n + 1) ))
-  check "merkle inclusion, size $n index $i" test "$("$custodian" merkle inclusion "leaves-$n.hex" --index "$i")" = "$("$gov" merkle -index "$i" "leaves-$n.hex")"
-  check "merkle consistency, $m -> $n" test "$("$custodian" merkle consistency "leaves-$n.hex" --old "$m")" = "$("$gov" merkle -old "$m" "leaves-$n.hex")"
+  check "merkle root, size $n" same_json "$("$custodian" merkle root "leaves-$n.hex")" "$("$gov" merkle "leaves-$n.hex")"
+  for i in 0 $(( n / 2 )) $(( n - 1 )); do
+    check "merkle inclusion, size $n index $i" same_json "$("$custodian" merkle inclusion "leaves-$n.hex" --index "$i")" "$("$gov" merkle -index "$i" "leaves-$n.hex")"
+  done
+  for m in 1 $(( (n + 1) / 2 )) $(( n - 1 )); do
+    [ "$m" -ge 1 ] || continue
+    check "merkle consistency, $m -> $n" same_json "$("$custodian" merkle consistency "leaves-$n.hex" --old "$m")" "$("$gov" merkle -old "$m" "leaves-$n.hex")"
+  done
 done
 
 # 7. Custodian accepts a checkpoint that Go signs with the log's key file.

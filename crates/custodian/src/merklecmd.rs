@@ -4,7 +4,7 @@
 //! implementations can be checked against it.
 
 use crate::cli::{Cli, MerkleCommand};
-use crate::{output, CmdResult};
+use crate::CmdResult;
 use anyhow::{anyhow, Context};
 use custodian_core::encoding::unhex;
 use custodian_core::{LeafIndex, TreeSize};
@@ -12,7 +12,6 @@ use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::proof::{prove_consistency, prove_inclusion, tree_hash};
 use custodian_ledger::tree::Frontier;
 use custodian_ledger::Hash;
-use serde_json::json;
 use std::path::Path;
 
 fn stored_hashes(path: &Path) -> anyhow::Result<(u64, Vec<Hash>)> {
@@ -62,10 +61,14 @@ pub fn run(_cli: &Cli, cmd: &MerkleCommand) -> CmdResult {
         }
         _ => None,
     };
-    let mut doc = json!({"tree_size": size.0, "root": root.to_hex()});
+    // Written by hand so the members keep the documented order:
+    // {"tree_size":N,"root":HEX,"proof":[HEX,...]}.
+    let mut text = format!("{{\"tree_size\":{},\"root\":\"{}\"", size.0, root.to_hex());
     if let Some(p) = proof {
-        doc["proof"] = json!(p.iter().map(Hash::to_hex).collect::<Vec<_>>());
+        let hashes: Vec<String> = p.iter().map(|h| format!("\"{}\"", h.to_hex())).collect();
+        text.push_str(&format!(",\"proof\":[{}]", hashes.join(",")));
     }
-    output::json(&doc);
+    text.push('}');
+    println!("{text}");
     Ok(())
 }
