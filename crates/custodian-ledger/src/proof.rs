@@ -215,19 +215,19 @@ pub enum VerifyError {
 /// Beyond that the result saturates at `u64::MAX`, an index no store holds,
 /// rather than overflowing.
 pub fn stored_hash_index(level: u32, n: u64) -> u64 {
-    let last_leaf = n
+    // One past the last leaf under the hash: (n+1)·2^level, if it fits.
+    let end = n
         .checked_add(1)
-        .and_then(|width_count| width_count.checked_mul(1u64.checked_shl(level)?))
-        .map(|end| end - 1);
-    match last_leaf {
-        Some(m) if m < 1 << 63 => count_before(m) + u64::from(level),
+        .and_then(|subtrees| subtrees.checked_mul(1u64.checked_shl(level)?));
+    match end {
+        Some(end) if end <= 1 << 63 => count_before(end - 1) + u64::from(level),
         _ => u64::MAX,
     }
 }
 
-/// The number of hashes stored for a tree of `m` leaves, `2m − popcount(m)`, for
-/// `m ≤ 2^63`: each leaf `j` adds `1 + trailing_ones(j)` hashes, and
-/// `Σ_{j<m} trailing_ones(j) = m − popcount(m)`.
+/// The number of hashes stored before leaf `m`'s hash, which is the number a
+/// tree of `m` leaves stores: `2m − popcount(m)`, for `m ≤ 2^63`. Each leaf `j`
+/// adds `1 + trailing_ones(j)` hashes, and `Σ_{j<m} trailing_ones(j) = m − popcount(m)`.
 fn count_before(m: u64) -> u64 {
     debug_assert!(m <= 1 << 63, "callers bound m; a larger m is our bug");
     (2 * u128::from(m) - u128::from(m.count_ones())) as u64

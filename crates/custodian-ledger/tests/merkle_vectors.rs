@@ -446,9 +446,10 @@ fn inclusion_probes(
             root,
         ),
         ("treeSize-div-2".into(), leaf, index, size / 2, p(), root),
-        ("leaf-as-root".into(), leaf, index, size, p(), leaf),
     ];
     if !proof.is_empty() {
+        // In a tree of one leaf the root is the leaf hash; in larger trees never.
+        out.push(("leaf-as-root".into(), leaf, index, size, p(), leaf));
         out.push((
             "inserted-component".into(),
             leaf,
