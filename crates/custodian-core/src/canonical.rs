@@ -57,10 +57,10 @@ pub fn to_canonical_bytes(value: &Value) -> Result<Vec<u8>, CanonicalError> {
     Ok(out)
 }
 
-/// The canonical bytes of any serializable value, through [`serde_json::Value`].
+/// The canonical bytes of any serializable value, written directly by
+/// [`crate::jcs`] (no intermediate `Value`).
 pub fn canonicalize<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CanonicalError> {
-    let value = serde_json::to_value(value).map_err(|e| CanonicalError::Encode(e.to_string()))?;
-    to_canonical_bytes(&value)
+    crate::jcs::to_vec(value)
 }
 
 /// Parses JSON text strictly: rejects duplicate member names (which `serde_json`
@@ -121,34 +121,37 @@ fn write_value(out: &mut Vec<u8>, value: &Value, path: &mut String) -> Result<()
 }
 
 fn write_number(out: &mut Vec<u8>, n: &Number, path: &str) -> Result<(), CanonicalError> {
-    // RFC 8785 §3.2.2.3: every number is an IEEE-754 double, written as ECMAScript
-    // writes it. Integers beyond 2^53 are accepted only when their digits are
-    // exactly that text of the nearest double (9007199254740993 is refused, since
-    // other implementations would silently read 9007199254740992).
-    let f = if let Some(u) = n.as_u64() {
-        if u <= SAFE_INTEGER_MAX {
-            out.extend_from_slice(u.to_string().as_bytes());
-            return Ok(());
-        }
-        u as f64
+    if let Some(u) = n.as_u64() {
+        write_es_number_u64(out, u, path)
     } else if let Some(i) = n.as_i64() {
-        if i.unsigned_abs() <= SAFE_INTEGER_MAX {
-            out.extend_from_slice(i.to_string().as_bytes());
-            return Ok(());
-        }
-        i as f64
+        write_es_number_i64(out, i, path)
     } else {
-        n.as_f64().unwrap_or(f64::NAN)
-    };
+        // serde_json never holds a non-finite double.
+        let f = n.as_f64().unwrap_or(0.0);
+        let mut buffer = ryu_js::Buffer::new();
+        out.extend_from_slice(buffer.format_finite(f).as_bytes());
+        Ok(())
+    }
+}
+
+// RFC 8785 §3.2.2.3: every number is an IEEE-754 double, written as ECMAScript
+// writes it. Integers beyond 2^53 are accepted only when their digits are exactly
+// that text of the nearest double (9007199254740993 is refused, since other
+// implementations would silently read 9007199254740992).
+pub(crate) fn write_es_number_u64(
+    out: &mut Vec<u8>,
+    u: u64,
+    path: &str,
+) -> Result<(), CanonicalError> {
+    if u <= SAFE_INTEGER_MAX {
+        write_decimal(out, u);
+        return Ok(());
+    }
     let mut buffer = ryu_js::Buffer::new();
-    let text = if f.is_finite() {
-        buffer.format_finite(f)
-    } else {
-        "NaN"
-    };
-    if (n.is_u64() || n.is_i64()) && text != n.to_string() {
+    let text = buffer.format_finite(u as f64);
+    if text != u.to_string() {
         return Err(CanonicalError::UnsafeInteger {
-            number: n.to_string(),
+            number: u.to_string(),
             path: path.to_string(),
         });
     }
@@ -156,7 +159,46 @@ fn write_number(out: &mut Vec<u8>, n: &Number, path: &str) -> Result<(), Canonic
     Ok(())
 }
 
-fn write_string(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_es_number_i64(
+    out: &mut Vec<u8>,
+    i: i64,
+    path: &str,
+) -> Result<(), CanonicalError> {
+    if i >= 0 {
+        return write_es_number_u64(out, i as u64, path);
+    }
+    if i.unsigned_abs() <= SAFE_INTEGER_MAX {
+        out.push(b'-');
+        write_decimal(out, i.unsigned_abs());
+        return Ok(());
+    }
+    let mut buffer = ryu_js::Buffer::new();
+    let text = buffer.format_finite(i as f64);
+    if text != i.to_string() {
+        return Err(CanonicalError::UnsafeInteger {
+            number: i.to_string(),
+            path: path.to_string(),
+        });
+    }
+    out.extend_from_slice(text.as_bytes());
+    Ok(())
+}
+
+fn write_decimal(out: &mut Vec<u8>, mut u: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let mut start = 0;
     let bytes = s.as_bytes();

@@ -12,13 +12,13 @@
 //! added without changing the version; a change to an existing kind's fields
 //! bumps `v`.
 
-use crate::canonical::{self, CanonicalError};
+use crate::canonical::CanonicalError;
 use crate::encoding;
 use crate::ids::{ActorId, EventId, ItemId, Party, Role, SiteId, StateCode};
 use crate::limits::{APPROVALS_PER_EVENT_MAX, TEXT_FIELD_BYTES_MAX};
 use crate::time::UtcTime;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
 
@@ -384,12 +384,19 @@ macro_rules! kinds {
                 match self { $(Payload::$variant(_) => EventKind::$variant,)* }
             }
 
-            fn from_value(kind: EventKind, value: Value) -> Result<Payload, FieldError> {
-                match kind { $(EventKind::$variant => parse_typed(value).map(Payload::$variant),)* }
+            /// Parses the payload of an event of `kind`, naming the field at fault.
+            fn deserialize_kind<'de, D>(kind: EventKind, d: D) -> Result<Payload, FieldError>
+            where
+                D: Deserializer<'de>,
+                D::Error: fmt::Display,
+            {
+                match kind { $(EventKind::$variant => parse_typed(d).map(Payload::$variant),)* }
             }
+        }
 
-            fn to_value(&self) -> Result<Value, serde_json::Error> {
-                match self { $(Payload::$variant(p) => serde_json::to_value(p),)* }
+        impl Serialize for Payload {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self { $(Payload::$variant(p) => p.serialize(s),)* }
             }
         }
     };
@@ -417,8 +424,15 @@ impl fmt::Display for EventKind {
     }
 }
 
-fn parse_typed<T: DeserializeOwned>(value: Value) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+/// Deserializes `T`, turning an error into a [`FieldError`] that names the path
+/// of the field at fault (`payload.to`, `events[3].id`).
+pub(crate) fn parse_typed<'de, T, D>(d: D) -> Result<T, FieldError>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+    D::Error: fmt::Display,
+{
+    serde_path_to_error::deserialize(d).map_err(|e| {
         let path = e.path().to_string();
         FieldError::new(path, e.into_inner().to_string())
     })
@@ -439,17 +453,54 @@ pub struct Event {
     pub approvals: Vec<Approval>,
 }
 
+/// An event as parsed, before its payload is typed: `P` is a `Value` (input files)
+/// or a raw JSON slice (log leaves, parsed without building a `Value`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEvent {
+pub(crate) struct RawEvent<P> {
     v: u32,
     id: EventId,
     time: UtcTime,
     actor: ActorId,
     kind: String,
-    payload: Value,
+    payload: P,
     #[serde(default)]
     approvals: Vec<Approval>,
+}
+
+/// What an approver signs: the event without its approvals.
+struct EventBody<'a>(&'a Event);
+
+impl Serialize for EventBody<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let e = self.0;
+        let mut st = s.serialize_struct("Event", 6)?;
+        // Fields in canonical (sorted) order, so the writer never re-sorts.
+        st.serialize_field("actor", &e.actor)?;
+        st.serialize_field("id", &e.id)?;
+        st.serialize_field("kind", e.kind().as_str())?;
+        st.serialize_field("payload", &e.payload)?;
+        st.serialize_field("time", &e.time)?;
+        st.serialize_field("v", &EVENT_VERSION)?;
+        st.end()
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Event", 7)?;
+        // Fields in canonical (sorted) order, so the writer never re-sorts.
+        st.serialize_field("actor", &self.actor)?;
+        st.serialize_field("approvals", &self.approvals)?;
+        st.serialize_field("id", &self.id)?;
+        st.serialize_field("kind", self.kind().as_str())?;
+        st.serialize_field("payload", &self.payload)?;
+        st.serialize_field("time", &self.time)?;
+        st.serialize_field("v", &EVENT_VERSION)?;
+        st.end()
+    }
 }
 
 impl Event {
@@ -461,7 +512,21 @@ impl Event {
     /// Parses an event from JSON (already strictly parsed: see
     /// [`canonical::parse_strict`]) and checks its payload's values.
     pub fn from_json(value: Value) -> Result<Event, FieldError> {
-        let raw: RawEvent = parse_typed(value)?;
+        let raw: RawEvent<Value> = parse_typed(value)?;
+        Event::from_raw(raw, |kind, payload| {
+            if !payload.is_object() {
+                return Err(FieldError::new("", "expected a JSON object"));
+            }
+            Payload::deserialize_kind(kind, payload)
+        })
+    }
+
+    /// Builds an event from its parsed envelope, typing the payload with
+    /// `parse_payload`.
+    pub(crate) fn from_raw<P>(
+        raw: RawEvent<P>,
+        parse_payload: impl FnOnce(EventKind, P) -> Result<Payload, FieldError>,
+    ) -> Result<Event, FieldError> {
         if raw.v != EVENT_VERSION {
             return Err(FieldError::new(
                 "v",
@@ -479,10 +544,7 @@ impl Event {
                 ),
             )
         })?;
-        if !raw.payload.is_object() {
-            return Err(FieldError::new("payload", "expected a JSON object"));
-        }
-        let payload = Payload::from_value(kind, raw.payload).map_err(|e| e.within("payload"))?;
+        let payload = parse_payload(kind, raw.payload).map_err(|e| e.within("payload"))?;
         if raw.approvals.len() > APPROVALS_PER_EVENT_MAX {
             return Err(FieldError::new(
                 "approvals",
@@ -503,29 +565,21 @@ impl Event {
         Ok(event)
     }
 
-    /// The event as a JSON value (the form that is canonicalized).
-    pub fn to_json(&self) -> Value {
-        let mut value = self.to_json_without_approvals();
-        let approvals = serde_json::to_value(&self.approvals).unwrap_or(Value::Null);
-        if let Value::Object(map) = &mut value {
-            map.insert("approvals".into(), approvals);
-        }
-        value
+    /// Parses the payload of an event of `kind` from raw JSON text.
+    pub(crate) fn payload_from_raw(kind: EventKind, raw: &RawValue) -> Result<Payload, FieldError> {
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        Payload::deserialize_kind(kind, &mut de)
     }
 
-    fn to_json_without_approvals(&self) -> Value {
-        // Payload structs hold only strings, numbers and ids: serializing them
-        // cannot fail, so an error here is our bug, surfaced as a null payload
-        // that every verifier then rejects.
-        let payload = self.payload.to_value().unwrap_or(Value::Null);
-        serde_json::json!({
-            "v": EVENT_VERSION,
-            "id": self.id,
-            "time": self.time,
-            "actor": self.actor,
-            "kind": self.kind().as_str(),
-            "payload": payload,
-        })
+    /// The event as a JSON value (for display; what is hashed is [`Event::canonical_bytes`]).
+    pub fn to_json(&self) -> Value {
+        // Serializing ids, times, strings and finite numbers cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The event's RFC 8785 canonical bytes.
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        crate::jcs::to_vec(self)
     }
 
     /// The bytes an approver signs: [`APPROVAL_CONTEXT`] followed by the canonical
@@ -533,9 +587,7 @@ impl Event {
     /// gathered in any order without changing what each one signed.
     pub fn approval_message(&self) -> Result<Vec<u8>, CanonicalError> {
         let mut message = APPROVAL_CONTEXT.to_vec();
-        message.extend(canonical::to_canonical_bytes(
-            &self.to_json_without_approvals(),
-        )?);
+        crate::jcs::write(&EventBody(self), &mut message)?;
         Ok(message)
     }
 }

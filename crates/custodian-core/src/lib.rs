@@ -12,6 +12,7 @@ pub mod canonical;
 pub mod encoding;
 pub mod event;
 pub mod ids;
+pub mod jcs;
 pub mod limits;
 pub mod submission;
 pub mod time;

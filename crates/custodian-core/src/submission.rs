@@ -14,11 +14,12 @@
 //! actor's submission counter (1, 2, 3, ...), so it cannot be replayed or
 //! reordered within one.
 
-use crate::canonical::{self, CanonicalError};
-use crate::event::{Event, FieldError, Signature};
+use crate::canonical::CanonicalError;
+use crate::event::{parse_typed, Event, FieldError, RawEvent, Signature};
 use crate::ids::ActorId;
 use crate::limits::{EVENTS_PER_SUBMISSION_MAX, SUBMISSION_BYTES_MAX};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -52,41 +53,67 @@ pub struct SignedSubmission {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSubmission {
+struct RawSubmission<E> {
     v: u32,
     log: String,
     actor: ActorId,
     seq: u64,
-    events: Vec<Value>,
+    events: Vec<E>,
     #[serde(default)]
     signature: Option<Signature>,
 }
 
-impl Submission {
-    fn to_json_with(&self, signature: Option<&Signature>) -> Value {
-        let mut value = serde_json::json!({
-            "v": SUBMISSION_VERSION,
-            "log": self.log,
-            "actor": self.actor,
-            "seq": self.seq,
-            "events": self.events.iter().map(Event::to_json).collect::<Vec<_>>(),
-        });
-        if let (Some(sig), Value::Object(map)) = (signature, &mut value) {
-            map.insert("signature".into(), Value::String(sig.to_base64()));
-        }
-        value
-    }
+/// The serialized form: with the signature (the leaf) or without (what is signed).
+struct SubmissionView<'a> {
+    submission: &'a Submission,
+    signature: Option<&'a Signature>,
+}
 
-    /// The unsigned submission as JSON.
+impl Serialize for SubmissionView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let sub = self.submission;
+        let mut st = s.serialize_struct("Submission", 6)?;
+        // Fields in canonical (sorted) order, so the writer never re-sorts.
+        st.serialize_field("actor", &sub.actor)?;
+        st.serialize_field("events", &sub.events)?;
+        st.serialize_field("log", &sub.log)?;
+        st.serialize_field("seq", &sub.seq)?;
+        if let Some(signature) = self.signature {
+            st.serialize_field("signature", signature)?;
+        }
+        st.serialize_field("v", &SUBMISSION_VERSION)?;
+        st.end()
+    }
+}
+
+/// The canonical leaf ends with the signature member followed by `"v":1`, since
+/// members are sorted by name: `...,"seq":7,"signature":"<88 base64>","v":1}`.
+const SIGNATURE_MEMBER_PREFIX: &[u8] = b",\"signature\":\"";
+const SIGNATURE_BASE64_LEN: usize = 88;
+const LEAF_SUFFIX: &[u8] = b"\",\"v\":1}";
+
+impl Submission {
+    /// The unsigned submission as JSON (for display).
     pub fn to_json(&self) -> Value {
-        self.to_json_with(None)
+        serde_json::to_value(SubmissionView {
+            submission: self,
+            signature: None,
+        })
+        .unwrap_or(Value::Null)
     }
 
     /// The bytes the actor signs: [`SUBMISSION_CONTEXT`] || JCS(submission without
     /// `signature`).
     pub fn signing_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
         let mut bytes = SUBMISSION_CONTEXT.to_vec();
-        bytes.extend(canonical::to_canonical_bytes(&self.to_json())?);
+        crate::jcs::write(
+            &SubmissionView {
+                submission: self,
+                signature: None,
+            },
+            &mut bytes,
+        )?;
         Ok(bytes)
     }
 
@@ -139,21 +166,52 @@ impl Submission {
 }
 
 impl SignedSubmission {
-    /// The submission as JSON, with its signature.
+    /// The submission as JSON, with its signature (for display).
     pub fn to_json(&self) -> Value {
-        self.submission.to_json_with(Some(&self.signature))
+        serde_json::to_value(SubmissionView {
+            submission: &self.submission,
+            signature: Some(&self.signature),
+        })
+        .unwrap_or(Value::Null)
     }
 
     /// The canonical bytes of the signed submission: the log leaf.
     pub fn leaf_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
-        canonical::to_canonical_bytes(&self.to_json())
+        crate::jcs::to_vec(&SubmissionView {
+            submission: &self.submission,
+            signature: Some(&self.signature),
+        })
     }
 
-    /// Parses a submission (signed or not) from a strictly parsed JSON value,
-    /// checking every event. Errors name the field: `events[3].payload.to`.
-    pub fn parse_json(value: Value) -> Result<(Submission, Option<Signature>), FieldError> {
-        let raw: RawSubmission = serde_path_to_error::deserialize(value)
-            .map_err(|e| FieldError::new(e.path().to_string(), e.into_inner().to_string()))?;
+    /// The bytes the actor signed, cut from a canonical leaf without encoding
+    /// anything again: removing the `signature` member from the canonical bytes of
+    /// the signed object gives exactly the canonical bytes of the object without
+    /// it. `None` if `leaf` does not end as a canonical version-1 leaf does.
+    pub fn signing_bytes_of_leaf(leaf: &[u8]) -> Option<Vec<u8>> {
+        let tail = SIGNATURE_MEMBER_PREFIX.len() + SIGNATURE_BASE64_LEN + LEAF_SUFFIX.len();
+        let cut = leaf.len().checked_sub(tail)?;
+        let (body, rest) = leaf.split_at(cut);
+        let (prefix, rest) = rest.split_at(SIGNATURE_MEMBER_PREFIX.len());
+        let (signature, suffix) = rest.split_at(SIGNATURE_BASE64_LEN);
+        if prefix != SIGNATURE_MEMBER_PREFIX
+            || suffix != LEAF_SUFFIX
+            || !signature
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            return None;
+        }
+        let mut bytes = Vec::with_capacity(SUBMISSION_CONTEXT.len() + cut + 6);
+        bytes.extend_from_slice(SUBMISSION_CONTEXT);
+        bytes.extend_from_slice(body);
+        bytes.extend_from_slice(b",\"v\":1}");
+        Some(bytes)
+    }
+
+    fn from_raw<E>(
+        raw: RawSubmission<E>,
+        event: impl Fn(E) -> Result<Event, FieldError>,
+    ) -> Result<(Submission, Option<Signature>), FieldError> {
         if raw.v != SUBMISSION_VERSION {
             return Err(FieldError::new(
                 "v",
@@ -176,7 +234,7 @@ impl SignedSubmission {
             .events
             .into_iter()
             .enumerate()
-            .map(|(i, v)| Event::from_json(v).map_err(|e| e.within(&format!("events[{i}]"))))
+            .map(|(i, e)| event(e).map_err(|err| err.within(&format!("events[{i}]"))))
             .collect::<Result<Vec<_>, _>>()?;
         let submission = Submission {
             log: raw.log,
@@ -188,8 +246,26 @@ impl SignedSubmission {
         Ok((submission, raw.signature))
     }
 
-    /// Parses a log leaf: strict JSON, a signed submission, and in canonical form
-    /// (re-encoding gives the same bytes), so that the leaf has one meaning.
+    /// Parses a submission (signed or not) from a strictly parsed JSON value,
+    /// checking every event. Errors name the field: `events[3].payload.to`.
+    pub fn parse_json(value: Value) -> Result<(Submission, Option<Signature>), FieldError> {
+        if let Some(n) = value.get("events").and_then(Value::as_array).map(Vec::len) {
+            if n > EVENTS_PER_SUBMISSION_MAX {
+                return Err(FieldError::new(
+                    "events",
+                    format!("at most {EVENTS_PER_SUBMISSION_MAX} events per submission, found {n}"),
+                ));
+            }
+        }
+        let raw: RawSubmission<Value> = parse_typed(value)?;
+        Self::from_raw(raw, Event::from_json)
+    }
+
+    /// Parses a log leaf: a signed submission in canonical form (re-encoding gives
+    /// the same bytes), so that the leaf has one meaning. Parses straight from the
+    /// bytes, typing each payload from its raw JSON text; member names repeated
+    /// anywhere are refused by the typed parse, and anything non-canonical by the
+    /// re-encoding.
     pub fn from_leaf_bytes(bytes: &[u8]) -> Result<SignedSubmission, FieldError> {
         if bytes.len() > SUBMISSION_BYTES_MAX {
             return Err(FieldError::new(
@@ -203,9 +279,15 @@ impl SignedSubmission {
         let text = std::str::from_utf8(bytes).map_err(|e| {
             FieldError::new("", format!("expected UTF-8, found invalid bytes: {e}"))
         })?;
-        let value =
-            canonical::parse_strict(text).map_err(|e| FieldError::new("", e.to_string()))?;
-        let (submission, signature) = Self::parse_json(value)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let raw: RawSubmission<RawEvent<&RawValue>> = parse_typed(&mut de)?;
+        de.end()
+            .map_err(|e| FieldError::new("", format!("trailing data after the submission: {e}")))?;
+        let (submission, signature) = Self::from_raw(raw, |e| {
+            Event::from_raw(e, |kind, payload: &RawValue| {
+                Event::payload_from_raw(kind, payload)
+            })
+        })?;
         let signature =
             signature.ok_or_else(|| FieldError::new("signature", "expected a signature"))?;
         let signed = SignedSubmission {

@@ -148,6 +148,38 @@ proptest! {
         prop_assert_eq!(Event::from_json(reparsed).unwrap(), e);
     }
 
+    /// The direct canonical writer (the hot path) and the reference RFC 8785
+    /// writer over `Value` give the same bytes for events, approval messages,
+    /// leaves and signing bytes; and cutting the signature out of a leaf gives
+    /// exactly the signing bytes.
+    #[test]
+    fn fast_encodings_equal_the_reference(
+        events in proptest::collection::vec(event(ActorId::parse("xaa-officer-1").unwrap()), 1..4),
+        seq in 1u64..1_000_000,
+    ) {
+        use custodian_core::canonical::to_canonical_bytes;
+        let mut ids = std::collections::BTreeSet::new();
+        let events: Vec<Event> = events.into_iter().filter(|e| ids.insert(e.id.clone())).collect();
+        for e in &events {
+            prop_assert_eq!(e.canonical_bytes().unwrap(), to_canonical_bytes(&e.to_json()).unwrap());
+            let mut body = e.to_json();
+            body.as_object_mut().unwrap().remove("approvals");
+            let mut want = custodian_core::event::APPROVAL_CONTEXT.to_vec();
+            want.extend(to_canonical_bytes(&body).unwrap());
+            prop_assert_eq!(e.approval_message().unwrap(), want);
+        }
+        let signed = SignedSubmission {
+            submission: Submission { log: "custodian.test/log".into(), actor: ActorId::parse("xaa-officer-1").unwrap(), seq, events },
+            signature: Signature([0xa5; 64]),
+        };
+        let leaf = signed.leaf_bytes().unwrap();
+        prop_assert_eq!(&leaf, &to_canonical_bytes(&signed.to_json()).unwrap());
+        let mut want = custodian_core::submission::SUBMISSION_CONTEXT.to_vec();
+        want.extend(to_canonical_bytes(&signed.submission.to_json()).unwrap());
+        prop_assert_eq!(signed.submission.signing_bytes().unwrap(), want.clone());
+        prop_assert_eq!(SignedSubmission::signing_bytes_of_leaf(&leaf), Some(want));
+    }
+
     #[test]
     fn signed_submissions_round_trip_through_leaf_bytes(
         events in proptest::collection::vec(event(ActorId::parse("xaa-officer-1").unwrap()), 1..6),

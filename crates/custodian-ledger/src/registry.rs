@@ -17,8 +17,8 @@
 //! 8. actor events are consistent (no re-registration, no rotating or revoking an
 //!    unknown or revoked actor, no revoking oneself).
 
-use crate::submission::{verify_approval, SignatureError};
-use custodian_core::event::PublicKey;
+use crate::submission::{verify_signature, SignatureError};
+use custodian_core::event::{PublicKey, Signature};
 use custodian_core::{ActorId, EventKind, LeafIndex, Party, Payload, Role, SignedSubmission};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -173,6 +173,23 @@ impl Registry {
     /// Checks `signed` as the leaf at `at`, and if it may be appended, applies its
     /// effects. On error the registry is unchanged.
     pub fn apply(&mut self, signed: &SignedSubmission, at: LeafIndex) -> Result<(), RegistryError> {
+        let staged = self.check(signed, at, None)?;
+        verify_checks(&staged.checks)?;
+        self.commit(staged);
+        Ok(())
+    }
+
+    /// Every rule of the module doc except the signatures themselves, without
+    /// changing the registry: returns the signatures to verify and the changes to
+    /// commit if they do. `signing_bytes` may carry the submission's signed bytes
+    /// when the caller already has them (cut from a leaf); otherwise they are
+    /// encoded here.
+    pub fn check(
+        &self,
+        signed: &SignedSubmission,
+        at: LeafIndex,
+        signing_bytes: Option<Vec<u8>>,
+    ) -> Result<Staged, RegistryError> {
         let s = &signed.submission;
         if s.log != self.origin {
             return Err(RegistryError::WrongLog {
@@ -180,8 +197,17 @@ impl Registry {
                 found: s.log.clone(),
             });
         }
+        let bad_encoding =
+            |e: custodian_core::canonical::CanonicalError| RegistryError::BadSignature {
+                actor: s.actor.to_string(),
+                reason: SignatureError::Encoding(e.to_string()),
+            };
+        let message = match signing_bytes {
+            Some(bytes) => bytes,
+            None => s.signing_bytes().map_err(bad_encoding)?,
+        };
         if self.actors.is_empty() {
-            return self.apply_genesis(signed, at);
+            return self.check_genesis(signed, at, message);
         }
         let record = self
             .actors
@@ -225,30 +251,40 @@ impl Registry {
                 });
             }
         }
-        crate::submission::verify_submission(signed, &record.public_key).map_err(|reason| {
-            RegistryError::BadSignature {
+        let mut checks = vec![SignatureCheck {
+            public_key: record.public_key,
+            message,
+            signature: signed.signature,
+            subject: Subject::Submission {
                 actor: s.actor.to_string(),
-                reason,
-            }
-        })?;
-        self.check_approvals(signed)?;
-        // Apply actor events on a copy, so that a failure leaves `self` unchanged.
-        let mut next = self.actors.clone();
+            },
+        }];
+        self.approval_checks(signed, &mut checks)?;
+        // Actor events, in order, on an overlay of the records they touch.
+        let mut changes: BTreeMap<ActorId, ActorRecord> = BTreeMap::new();
         for (i, event) in s.events.iter().enumerate() {
-            apply_actor_event(&mut next, &s.actor, &event.payload, i, at)?;
+            apply_actor_event(&self.actors, &mut changes, &s.actor, &event.payload, i, at)?;
         }
-        if let Some(r) = next.get_mut(&s.actor) {
-            r.next_seq += 1;
-        }
-        self.actors = next;
-        Ok(())
+        let submitter = changes
+            .entry(s.actor.clone())
+            .or_insert_with(|| record.clone());
+        submitter.next_seq += 1;
+        Ok(Staged { checks, changes })
     }
 
-    fn apply_genesis(
-        &mut self,
+    /// Applies what [`Registry::check`] staged (after its signatures verified).
+    pub fn commit(&mut self, staged: Staged) {
+        for (id, record) in staged.changes {
+            self.actors.insert(id, record);
+        }
+    }
+
+    fn check_genesis(
+        &self,
         signed: &SignedSubmission,
         at: LeafIndex,
-    ) -> Result<(), RegistryError> {
+        message: Vec<u8>,
+    ) -> Result<Staged, RegistryError> {
         let s = &signed.submission;
         let [event] = s.events.as_slice() else {
             return Err(RegistryError::Genesis(format!(
@@ -274,31 +310,46 @@ impl Registry {
         if !event.approvals.is_empty() {
             return Err(RegistryError::Genesis("found approvals".into()));
         }
-        crate::submission::verify_submission(signed, &reg.public_key).map_err(|reason| {
-            RegistryError::BadSignature {
-                actor: s.actor.to_string(),
-                reason,
-            }
-        })?;
-        self.actors.insert(
-            reg.actor.clone(),
-            ActorRecord {
-                id: reg.actor.clone(),
-                role: reg.role,
-                party: reg.party.clone(),
+        let record = ActorRecord {
+            id: reg.actor.clone(),
+            role: reg.role,
+            party: reg.party.clone(),
+            public_key: reg.public_key,
+            name: reg.name.clone(),
+            registered_at: at,
+            revoked_at: None,
+            next_seq: 2,
+        };
+        Ok(Staged {
+            checks: vec![SignatureCheck {
                 public_key: reg.public_key,
-                name: reg.name.clone(),
-                registered_at: at,
-                revoked_at: None,
-                next_seq: 2,
-            },
-        );
-        Ok(())
+                message,
+                signature: signed.signature,
+                subject: Subject::Submission {
+                    actor: s.actor.to_string(),
+                },
+            }],
+            changes: [(reg.actor.clone(), record)].into_iter().collect(),
+        })
     }
 
-    fn check_approvals(&self, signed: &SignedSubmission) -> Result<(), RegistryError> {
+    fn approval_checks(
+        &self,
+        signed: &SignedSubmission,
+        checks: &mut Vec<SignatureCheck>,
+    ) -> Result<(), RegistryError> {
         let s = &signed.submission;
         for (event_index, event) in s.events.iter().enumerate() {
+            if event.approvals.is_empty() {
+                continue;
+            }
+            let message = event
+                .approval_message()
+                .map_err(|e| RegistryError::BadApproval {
+                    event_index,
+                    approval_index: 0,
+                    reason: format!("cannot form the approved bytes: {e}"),
+                })?;
             let mut seen = BTreeSet::new();
             for (approval_index, approval) in event.approvals.iter().enumerate() {
                 let bad = |reason: String| RegistryError::BadApproval {
@@ -328,20 +379,98 @@ impl Registry {
                         revoked_at.0
                     )));
                 }
-                verify_approval(event, approval, &approver.public_key).map_err(|e| {
-                    bad(format!(
-                        "approval by {:?} does not verify over this event's bytes: {e}",
-                        approval.actor.as_str()
-                    ))
-                })?;
+                checks.push(SignatureCheck {
+                    public_key: approver.public_key,
+                    message: message.clone(),
+                    signature: approval.signature,
+                    subject: Subject::Approval {
+                        event_index,
+                        approval_index,
+                        approver: approval.actor.to_string(),
+                    },
+                });
             }
         }
         Ok(())
     }
 }
 
+/// What a submission changes, once its signatures verify.
+#[derive(Debug)]
+pub struct Staged {
+    /// The signatures to verify.
+    pub checks: Vec<SignatureCheck>,
+    changes: BTreeMap<ActorId, ActorRecord>,
+}
+
+impl Staged {
+    /// Takes the signature checks out (to verify them elsewhere, in parallel).
+    pub fn take_checks(&mut self) -> Vec<SignatureCheck> {
+        std::mem::take(&mut self.checks)
+    }
+}
+
+/// Whose signature a check is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// The submitting actor's.
+    Submission {
+        /// The actor.
+        actor: String,
+    },
+    /// An approver's, on one event.
+    Approval {
+        /// Which event.
+        event_index: usize,
+        /// Which approval.
+        approval_index: usize,
+        /// The approver.
+        approver: String,
+    },
+}
+
+/// One Ed25519 signature to verify.
+#[derive(Debug, Clone)]
+pub struct SignatureCheck {
+    /// The signer's key at that point of the log.
+    pub public_key: PublicKey,
+    /// The signed bytes.
+    pub message: Vec<u8>,
+    /// The signature.
+    pub signature: Signature,
+    /// Whose it is, for the error.
+    pub subject: Subject,
+}
+
+impl SignatureCheck {
+    /// Verifies the signature, naming the field at fault if it does not.
+    pub fn verify(&self) -> Result<(), RegistryError> {
+        verify_signature(&self.public_key, &self.message, &self.signature).map_err(|reason| match &self.subject {
+            Subject::Submission { actor } => RegistryError::BadSignature {
+                actor: actor.clone(),
+                reason,
+            },
+            Subject::Approval {
+                event_index,
+                approval_index,
+                approver,
+            } => RegistryError::BadApproval {
+                event_index: *event_index,
+                approval_index: *approval_index,
+                reason: format!("approval by {approver:?} does not verify over this event's bytes: {reason}"),
+            },
+        })
+    }
+}
+
+/// Verifies checks in order, returning the first failure.
+pub fn verify_checks(checks: &[SignatureCheck]) -> Result<(), RegistryError> {
+    checks.iter().try_for_each(SignatureCheck::verify)
+}
+
 fn apply_actor_event(
-    actors: &mut BTreeMap<ActorId, ActorRecord>,
+    actors: &BTreeMap<ActorId, ActorRecord>,
+    changes: &mut BTreeMap<ActorId, ActorRecord>,
     submitter: &ActorId,
     payload: &Payload,
     event_index: usize,
@@ -353,13 +482,13 @@ fn apply_actor_event(
     };
     match payload {
         Payload::ActorRegister(reg) => {
-            if actors.contains_key(&reg.actor) {
+            if changes.contains_key(&reg.actor) || actors.contains_key(&reg.actor) {
                 return Err(err(format!(
                     "actor {:?} is already registered",
                     reg.actor.as_str()
                 )));
             }
-            actors.insert(
+            changes.insert(
                 reg.actor.clone(),
                 ActorRecord {
                     id: reg.actor.clone(),
@@ -374,14 +503,14 @@ fn apply_actor_event(
             );
         }
         Payload::ActorRotateKey(rot) => {
-            let record = live_actor(actors, &rot.actor).map_err(err)?;
+            let record = live_actor(actors, changes, &rot.actor).map_err(err)?;
             record.public_key = rot.public_key;
         }
         Payload::ActorRevoke(rev) => {
             if &rev.actor == submitter {
                 return Err(err("an administrator cannot revoke itself".into()));
             }
-            let record = live_actor(actors, &rev.actor).map_err(err)?;
+            let record = live_actor(actors, changes, &rev.actor).map_err(err)?;
             record.revoked_at = Some(at);
         }
         _ => {}
@@ -389,11 +518,19 @@ fn apply_actor_event(
     Ok(())
 }
 
+/// The record of a registered, unrevoked actor, copied into `changes` for editing.
 fn live_actor<'a>(
-    actors: &'a mut BTreeMap<ActorId, ActorRecord>,
+    actors: &BTreeMap<ActorId, ActorRecord>,
+    changes: &'a mut BTreeMap<ActorId, ActorRecord>,
     actor: &ActorId,
 ) -> Result<&'a mut ActorRecord, String> {
-    let record = actors
+    if !changes.contains_key(actor) {
+        let record = actors
+            .get(actor)
+            .ok_or_else(|| format!("unknown actor {:?}", actor.as_str()))?;
+        changes.insert(actor.clone(), record.clone());
+    }
+    let record = changes
         .get_mut(actor)
         .ok_or_else(|| format!("unknown actor {:?}", actor.as_str()))?;
     match record.revoked_at {

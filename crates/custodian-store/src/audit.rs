@@ -17,20 +17,50 @@
 //! 7. `events`: the event index lists exactly the events of the leaves, in order;
 //! 8. `actors`: the stored actor table equals the registry rebuilt from the leaves.
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoredLeaf};
 use custodian_core::{LeafIndex, SignedSubmission, TreeSize};
 use custodian_ledger::checkpoint::{self, Checkpoint};
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::keys::VerifierKey;
 use custodian_ledger::proof::stored_hash_count;
-use custodian_ledger::registry::Registry;
+use custodian_ledger::registry::{Registry, SignatureCheck};
 use custodian_ledger::tree::Frontier;
 use custodian_ledger::Hash;
 use std::collections::VecDeque;
 use std::fmt;
 
-/// Leaves read per round trip to the store.
-const LEAVES_PER_READ: u64 = 2048;
+/// Leaves read per round trip to the store (at most 4 MiB each, so at most
+/// 1 GiB in memory; typically a few MiB).
+const LEAVES_PER_READ: u64 = 256;
+
+/// Leaf bytes parsed and verified together, in parallel.
+const GROUP_BYTES: usize = 4 << 20;
+
+/// Maps `f` over `items` on `threads` scoped threads, keeping the order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(results) => results,
+                // A worker panicked: that is our bug; re-raise it here.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
 
 /// What a passing audit covered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,6 +217,9 @@ pub fn audit<S: Store + ?Sized>(
         None => {}
     }
 
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let mut registry = Registry::new(meta.origin.clone());
     let mut frontier = Frontier::new();
     let mut new_hashes = Vec::with_capacity(64);
@@ -206,55 +239,158 @@ pub fn audit<S: Store + ?Sized>(
         let to = (next + LEAVES_PER_READ).min(size);
         let leaves = store.read_leaves(next, to).map_err(storage)?;
         let mut hashes_expected: Vec<Hash> = Vec::new();
-        let mut events_expected = Vec::new();
-        for leaf in &leaves {
-            let (index, bytes) = (&leaf.index, &leaf.data);
-            let entry = format!("leaf {next}");
-            if *index != next {
-                return Err(fail(
-                    Check::Leaf,
-                    &entry,
-                    format!("leaf {next} is missing (the next stored leaf is {index})"),
-                ));
+        // Leaves are checked in groups of at most GROUP_BYTES, so the parsed
+        // submissions of one group are freed before the next is parsed (memory
+        // stays small and warm).
+        let mut rest: &[StoredLeaf] = &leaves;
+        while !rest.is_empty() {
+            let mut take = 0;
+            let mut bytes = 0;
+            while take < rest.len() && (take == 0 || bytes + rest[take].data.len() <= GROUP_BYTES) {
+                bytes += rest[take].data.len();
+                take += 1;
             }
-            // Appends are contiguous: each leaf's append ends at or after it, and
-            // within the append that ends at `checkpoint_size`, the next leaf
-            // belongs to the same append until that size is reached.
-            let end = leaf.checkpoint_size;
-            let valid_end = end > next
-                && end <= size
-                && (append_end == 0 || append_end == end || next == append_end);
-            if !valid_end {
-                return Err(fail(
-                    Check::Leaf,
-                    &entry,
-                    format!("recorded append end {end} is impossible here (previous append ended at {append_end})"),
-                ));
-            }
-            if append_end != end {
-                append_ends.push_back(end);
-                append_end = end;
-            }
-            let signed = SignedSubmission::from_leaf_bytes(bytes)
-                .map_err(|e| fail(Check::Leaf, &entry, e.to_string()))?;
-            registry
-                .apply(&signed, LeafIndex(next))
-                .map_err(|e| fail(Check::Submission, &entry, e.to_string()))?;
-            for (position, event) in signed.submission.events.iter().enumerate() {
-                events_expected.push((next, position as u32, event.id.clone(), event.kind()));
-            }
-            new_hashes.clear();
-            frontier.push_into(leaf_hash(bytes), &mut new_hashes);
-            hashes_expected.extend_from_slice(&new_hashes);
-            next += 1;
-            while let Some((s, cp)) = pending.front() {
-                if *s != next {
+            let (group, tail) = rest.split_at(take);
+            rest = tail;
+            // Phase 1, in parallel: parse each leaf strictly (canonical form
+            // included), hash it, and cut out the bytes its actor signed.
+            let parsed = parallel_map(group, threads, |leaf| {
+                let signed = SignedSubmission::from_leaf_bytes(&leaf.data)?;
+                let signing = SignedSubmission::signing_bytes_of_leaf(&leaf.data);
+                Ok::<_, custodian_core::FieldError>((signed, signing, leaf_hash(&leaf.data)))
+            });
+            // Phase 2, in order: append boundaries, the registry (every rule but the
+            // signatures), the tree and the checkpoints. The first failure here ends
+            // the audit, unless phase 3 finds an earlier leaf with a bad signature.
+            let mut checks: Vec<(u64, SignatureCheck)> = Vec::new();
+            let mut checked: Vec<(u64, SignedSubmission)> = Vec::with_capacity(group.len());
+            let mut failure: Option<(u64, AuditFailure)> = None;
+            for (leaf, parsed) in group.iter().zip(parsed) {
+                let entry = format!("leaf {next}");
+                let result = (|| {
+                    if leaf.index != next {
+                        return Err(fail(
+                            Check::Leaf,
+                            &entry,
+                            format!(
+                                "leaf {next} is missing (the next stored leaf is {})",
+                                leaf.index
+                            ),
+                        ));
+                    }
+                    // Appends are contiguous: each leaf's append ends after it, and a
+                    // new append starts only where the previous one ended.
+                    let end = leaf.checkpoint_size;
+                    let valid_end = end > next
+                        && end <= size
+                        && (append_end == 0 || append_end == end || next == append_end);
+                    if !valid_end {
+                        return Err(fail(
+                            Check::Leaf,
+                            &entry,
+                            format!("recorded append end {end} is impossible here (previous append ended at {append_end})"),
+                        ));
+                    }
+                    if append_end != end {
+                        append_ends.push_back(end);
+                        append_end = end;
+                    }
+                    let (signed, signing, hash) =
+                        parsed.map_err(|e| fail(Check::Leaf, &entry, e.to_string()))?;
+                    let mut staged = registry
+                        .check(&signed, LeafIndex(next), signing)
+                        .map_err(|e| fail(Check::Submission, &entry, e.to_string()))?;
+                    checks.extend(staged.take_checks().into_iter().map(|c| (next, c)));
+                    registry.commit(staged);
+                    checked.push((next, signed));
+                    new_hashes.clear();
+                    frontier.push_into(hash, &mut new_hashes);
+                    hashes_expected.extend_from_slice(&new_hashes);
+                    next += 1;
+                    while let Some((s, cp)) = pending.front() {
+                        if *s != next {
+                            break;
+                        }
+                        check_root(cp, &frontier.root())?;
+                        pending.pop_front();
+                        checkpoints += 1;
+                    }
+                    Ok(())
+                })();
+                if let Err(f) = result {
+                    failure = Some((next, f));
                     break;
                 }
-                check_root(cp, &frontier.root())?;
-                pending.pop_front();
-                checkpoints += 1;
             }
+            // Phase 3, in parallel: every signature of the leaves that passed phase 2.
+            let verified = parallel_map(&checks, threads, |(leaf, check)| {
+                check.verify().map_err(|e| (*leaf, e))
+            });
+            if let Some(Err((leaf, e))) = verified.into_iter().find(Result::is_err) {
+                if failure.as_ref().is_none_or(|(at, _)| leaf <= *at) {
+                    return Err(fail(
+                        Check::Submission,
+                        format!("leaf {leaf}"),
+                        e.to_string(),
+                    ));
+                }
+            }
+            if let Some((_, f)) = failure {
+                return Err(f);
+            }
+            // The event index lists exactly these leaves' events, in order.
+            let mut expected = checked.iter().flat_map(|(leaf, signed)| {
+                signed
+                    .submission
+                    .events
+                    .iter()
+                    .enumerate()
+                    .map(move |(p, e)| (*leaf, p as u64, e))
+            });
+            let count: u64 = checked
+                .iter()
+                .map(|(_, s)| s.submission.events.len() as u64)
+                .sum();
+            let mut n = event_cursor;
+            let mut mismatch = None;
+            let shown = store
+                .visit_events(event_cursor, count, &mut |row| {
+                    let Some((leaf, position, event)) = expected.next() else {
+                        return false;
+                    };
+                    if row.n != n
+                        || row.leaf != leaf
+                        || row.position != position
+                        || row.id != event.id.as_str()
+                        || row.kind != event.kind().as_str()
+                    {
+                        mismatch = Some(format!(
+                            "expected event {:?} ({}) at leaf {leaf} position {position}, found row {} {:?} ({}) at leaf {} position {}",
+                            event.id.as_str(),
+                            event.kind(),
+                            row.n,
+                            row.id,
+                            row.kind,
+                            row.leaf,
+                            row.position
+                        ));
+                        return false;
+                    }
+                    n += 1;
+                    true
+                })
+                .map_err(|e| fail(Check::Events, "event index", e.to_string()))?;
+            if let Some(detail) = mismatch {
+                return Err(fail(Check::Events, format!("event index row {n}"), detail));
+            }
+            if shown < count {
+                return Err(fail(
+                    Check::Events,
+                    format!("event index row {n}"),
+                    "missing: the index ends before the leaves' events do",
+                ));
+            }
+            event_cursor += count;
         }
         if next < to {
             return Err(fail(
@@ -295,28 +431,6 @@ pub fn audit<S: Store + ?Sized>(
             }
         }
         hash_cursor += hashes_expected.len() as u64;
-        // Event index rows of these leaves.
-        let rows = store
-            .event_locations(event_cursor, events_expected.len() as u64)
-            .map_err(|e| fail(Check::Events, "event index", e.to_string()))?;
-        for (i, (leaf, position, id, kind)) in events_expected.iter().enumerate() {
-            let n = event_cursor + i as u64;
-            let ok = rows.get(i).is_some_and(|r| {
-                r.leaf.0 == *leaf && r.position == *position && &r.id == id && r.kind == *kind
-            });
-            if !ok {
-                return Err(fail(
-                    Check::Events,
-                    format!("event index row {n}"),
-                    format!(
-                        "expected event {:?} ({kind}) at leaf {leaf} position {position}, found {:?}",
-                        id.as_str(),
-                        rows.get(i)
-                    ),
-                ));
-            }
-        }
-        event_cursor += events_expected.len() as u64;
         progress(next, size);
     }
     let hashes_stored = store.hash_count().map_err(storage)?;

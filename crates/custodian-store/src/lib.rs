@@ -88,6 +88,21 @@ pub struct EventLocation {
     pub kind: EventKind,
 }
 
+/// One row of the event index, borrowed from the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventRow<'a> {
+    /// Event number in log order, from 0.
+    pub n: u64,
+    /// The event's id.
+    pub id: &'a str,
+    /// The leaf that holds it.
+    pub leaf: u64,
+    /// Its position among the leaf's events.
+    pub position: u64,
+    /// Its kind.
+    pub kind: &'a str,
+}
+
 /// Everything one append writes, committed atomically by [`Store::commit`].
 #[derive(Clone, Debug, Default)]
 pub struct AppendBatch {
@@ -151,9 +166,16 @@ pub trait Store {
     fn actors(&self) -> Result<Vec<ActorRecord>, StoreError>;
     /// Where an event is.
     fn event_location(&self, id: &EventId) -> Result<Option<EventLocation>, StoreError>;
-    /// Indexed events number `from` to `from + limit - 1`, in log order (event
-    /// number 0 is the first event of the first leaf).
-    fn event_locations(&self, from: u64, limit: u64) -> Result<Vec<EventLocation>, StoreError>;
+    /// Shows `visit` the indexed events number `from` to `from + limit - 1`, in
+    /// log order (event number 0 is the first event of the first leaf), borrowing
+    /// each row; stops early when `visit` returns `false`. Returns the number of
+    /// rows shown.
+    fn visit_events(
+        &self,
+        from: u64,
+        limit: u64,
+        visit: &mut dyn FnMut(EventRow<'_>) -> bool,
+    ) -> Result<u64, StoreError>;
     /// Number of indexed events.
     fn event_count(&self) -> Result<u64, StoreError>;
     /// Writes a batch atomically and durably.

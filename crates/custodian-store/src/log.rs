@@ -12,7 +12,7 @@ use custodian_ledger::checkpoint::{self, Checkpoint};
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::keys::{SigningKey, VerifierKey};
 use custodian_ledger::proof::{self, ProofError};
-use custodian_ledger::registry::{Registry, RegistryError};
+use custodian_ledger::registry::{verify_checks, Registry, RegistryError};
 use custodian_ledger::tree::Frontier;
 use custodian_ledger::Hash;
 use std::collections::BTreeSet;
@@ -185,9 +185,8 @@ impl<S: Store> Log<S> {
         let mut ids_in_group = BTreeSet::new();
         for (index, signed) in submissions.iter().enumerate() {
             let leaf = LeafIndex(size_before.0 + index as u64);
-            registry
-                .apply(signed, leaf)
-                .map_err(|reason| AppendError::Rejected { index, reason })?;
+            // Encode once: the leaf is hashed and stored, and the signed bytes are
+            // cut from it rather than encoded a second time.
             let bytes = signed.leaf_bytes().map_err(|e| AppendError::Encoding {
                 index,
                 reason: e.to_string(),
@@ -201,10 +200,15 @@ impl<S: Store> Log<S> {
                     ),
                 });
             }
+            let signing_bytes = SignedSubmission::signing_bytes_of_leaf(&bytes);
+            let staged = registry
+                .check(signed, leaf, signing_bytes)
+                .map_err(|reason| AppendError::Rejected { index, reason })?;
+            verify_checks(&staged.checks)
+                .map_err(|reason| AppendError::Rejected { index, reason })?;
+            registry.commit(staged);
             for (event_index, event) in signed.submission.events.iter().enumerate() {
-                let duplicate = !ids_in_group.insert(event.id.clone())
-                    || self.store.event_location(&event.id)?.is_some();
-                if duplicate {
+                if !ids_in_group.insert(event.id.clone()) {
                     return Err(AppendError::DuplicateEvent {
                         index,
                         event_index,
@@ -236,7 +240,27 @@ impl<S: Store> Log<S> {
             .cloned()
             .collect();
         let events = batch.events.len();
-        self.store.commit(batch)?;
+        // The store's unique index on event ids is the authority on duplicates
+        // with earlier appends; name the submission and event it refused.
+        self.store.commit(batch).map_err(|e| match e {
+            StoreError::DuplicateEvent(id) => submissions
+                .iter()
+                .enumerate()
+                .find_map(|(index, s)| {
+                    let event_index = s
+                        .submission
+                        .events
+                        .iter()
+                        .position(|ev| ev.id.as_str() == id)?;
+                    Some(AppendError::DuplicateEvent {
+                        index,
+                        event_index,
+                        id: id.clone(),
+                    })
+                })
+                .unwrap_or(AppendError::Store(StoreError::DuplicateEvent(id))),
+            other => AppendError::Store(other),
+        })?;
         self.registry = registry;
         Ok(AppendReceipt {
             first_leaf: LeafIndex(size_before.0),

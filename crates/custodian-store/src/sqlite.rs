@@ -5,7 +5,7 @@
 //! All SQLite-specific SQL of Custodian is in this file.
 
 use crate::{
-    AppendBatch, EventLocation, Meta, Store, StoreError, StoredCheckpoint, StoredLeaf,
+    AppendBatch, EventLocation, EventRow, Meta, Store, StoreError, StoredCheckpoint, StoredLeaf,
     SCHEMA_VERSION, STORE_FORMAT,
 };
 use custodian_core::event::PublicKey;
@@ -387,30 +387,49 @@ impl Store for SqliteStore {
         row.transpose()
     }
 
-    fn event_locations(&self, from: u64, limit: u64) -> Result<Vec<EventLocation>, StoreError> {
+    fn visit_events(
+        &self,
+        from: u64,
+        limit: u64,
+        visit: &mut dyn FnMut(EventRow<'_>) -> bool,
+    ) -> Result<u64, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, leaf, position, kind, n FROM events WHERE n >= ?1 ORDER BY n LIMIT ?2",
+                "SELECT n, id, leaf, position, kind FROM events WHERE n >= ?1 ORDER BY n LIMIT ?2",
             )
             .map_err(backend)?;
-        let rows = stmt
-            .query_map([from as i64, limit as i64], |r| {
-                let n: i64 = r.get(4)?;
-                Ok((n, event_row(r)?))
-            })
-            .map_err(backend)?;
-        let mut out = Vec::new();
-        for (expected, row) in (from..).zip(rows) {
-            let (n, loc) = row.map_err(backend)?;
-            if n as u64 != expected {
-                return Err(StoreError::Damaged(format!(
-                    "event index row {expected} is missing (next row is {n})"
-                )));
+        let mut rows = stmt.query([from as i64, limit as i64]).map_err(backend)?;
+        let mut shown = 0;
+        while let Some(row) = rows.next().map_err(backend)? {
+            let text = |i: usize| -> Result<&str, StoreError> {
+                match row.get_ref(i).map_err(backend)? {
+                    rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                        .map_err(|_| StoreError::Damaged("event index row is not UTF-8".into())),
+                    _ => Err(StoreError::Damaged(
+                        "event index row has a non-text id or kind".into(),
+                    )),
+                }
+            };
+            let number = |i: usize| -> Result<u64, StoreError> {
+                let v: i64 = row.get(i).map_err(backend)?;
+                u64::try_from(v).map_err(|_| {
+                    StoreError::Damaged(format!("event index row has a negative value {v}"))
+                })
+            };
+            let event = EventRow {
+                n: number(0)?,
+                id: text(1)?,
+                leaf: number(2)?,
+                position: number(3)?,
+                kind: text(4)?,
+            };
+            shown += 1;
+            if !visit(event) {
+                break;
             }
-            out.push(loc?);
         }
-        Ok(out)
+        Ok(shown)
     }
 
     fn event_count(&self) -> Result<u64, StoreError> {

@@ -156,7 +156,7 @@ fn deleted_inserted_and_reordered_rows_fail() {
             Check::Leaf,
             "leaf 10",
         ),
-        ("delete an event index row", "DELETE FROM events WHERE n = 3", Check::Events, "event index"),
+        ("delete an event index row", "DELETE FROM events WHERE n = 3", Check::Events, "event index row 3"),
         ("alter an event index row", "UPDATE events SET leaf = 2 WHERE n = 10", Check::Events, "event index row 10"),
         ("delete an actor", "DELETE FROM actors WHERE id = 'inspector-1'", Check::Actors, "actors table"),
         (
