@@ -93,6 +93,17 @@ const SIGNATURE_MEMBER_PREFIX: &[u8] = b",\"signature\":\"";
 const SIGNATURE_BASE64_LEN: usize = 88;
 const LEAF_SUFFIX: &[u8] = b"\",\"v\":1}";
 
+/// The limit on events per submission, checked before any event is parsed.
+fn check_event_count(n: usize) -> Result<(), FieldError> {
+    if n > EVENTS_PER_SUBMISSION_MAX {
+        return Err(FieldError::new(
+            "events",
+            format!("at most {EVENTS_PER_SUBMISSION_MAX} events per submission, found {n}"),
+        ));
+    }
+    Ok(())
+}
+
 impl Submission {
     /// The unsigned submission as JSON (for display).
     pub fn to_json(&self) -> Value {
@@ -130,15 +141,7 @@ impl Submission {
         if self.events.is_empty() {
             return Err(FieldError::new("events", "expected at least one event"));
         }
-        if self.events.len() > EVENTS_PER_SUBMISSION_MAX {
-            return Err(FieldError::new(
-                "events",
-                format!(
-                    "at most {EVENTS_PER_SUBMISSION_MAX} events per submission, found {}",
-                    self.events.len()
-                ),
-            ));
-        }
+        check_event_count(self.events.len())?;
         let mut ids = BTreeSet::new();
         for (i, event) in self.events.iter().enumerate() {
             if event.actor != self.actor {
@@ -221,15 +224,7 @@ impl SignedSubmission {
                 ),
             ));
         }
-        if raw.events.len() > EVENTS_PER_SUBMISSION_MAX {
-            return Err(FieldError::new(
-                "events",
-                format!(
-                    "at most {EVENTS_PER_SUBMISSION_MAX} events per submission, found {}",
-                    raw.events.len()
-                ),
-            ));
-        }
+        check_event_count(raw.events.len())?;
         let events = raw
             .events
             .into_iter()
@@ -250,12 +245,7 @@ impl SignedSubmission {
     /// checking every event. Errors name the field: `events[3].payload.to`.
     pub fn parse_json(value: Value) -> Result<(Submission, Option<Signature>), FieldError> {
         if let Some(n) = value.get("events").and_then(Value::as_array).map(Vec::len) {
-            if n > EVENTS_PER_SUBMISSION_MAX {
-                return Err(FieldError::new(
-                    "events",
-                    format!("at most {EVENTS_PER_SUBMISSION_MAX} events per submission, found {n}"),
-                ));
-            }
+            check_event_count(n)?;
         }
         let raw: RawSubmission<Value> = parse_typed(value)?;
         Self::from_raw(raw, Event::from_json)

@@ -18,7 +18,7 @@
 //!    unknown or revoked actor, no revoking oneself).
 
 use crate::submission::{verify_signature, SignatureError};
-use custodian_core::event::{PublicKey, Signature};
+use custodian_core::event::{ActorRegister, PublicKey, Signature};
 use custodian_core::{ActorId, EventKind, LeafIndex, Party, Payload, Role, SignedSubmission};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,6 +41,22 @@ pub struct ActorRecord {
     pub revoked_at: Option<LeafIndex>,
     /// The `seq` its next submission must carry.
     pub next_seq: u64,
+}
+
+impl ActorRecord {
+    /// The record an `actor.register` event at leaf `at` creates.
+    pub fn registered(reg: &ActorRegister, at: LeafIndex) -> ActorRecord {
+        ActorRecord {
+            id: reg.actor.clone(),
+            role: reg.role,
+            party: reg.party.clone(),
+            public_key: reg.public_key,
+            name: reg.name.clone(),
+            registered_at: at,
+            revoked_at: None,
+            next_seq: 1,
+        }
+    }
 }
 
 /// Why a submission may not be appended.
@@ -310,16 +326,9 @@ impl Registry {
         if !event.approvals.is_empty() {
             return Err(RegistryError::Genesis("found approvals".into()));
         }
-        let record = ActorRecord {
-            id: reg.actor.clone(),
-            role: reg.role,
-            party: reg.party.clone(),
-            public_key: reg.public_key,
-            name: reg.name.clone(),
-            registered_at: at,
-            revoked_at: None,
-            next_seq: 2,
-        };
+        // The genesis submission is the administrator's first: its next is 2.
+        let mut record = ActorRecord::registered(reg, at);
+        record.next_seq = 2;
         Ok(Staged {
             checks: vec![SignatureCheck {
                 public_key: reg.public_key,
@@ -488,19 +497,7 @@ fn apply_actor_event(
                     reg.actor.as_str()
                 )));
             }
-            changes.insert(
-                reg.actor.clone(),
-                ActorRecord {
-                    id: reg.actor.clone(),
-                    role: reg.role,
-                    party: reg.party.clone(),
-                    public_key: reg.public_key,
-                    name: reg.name.clone(),
-                    registered_at: at,
-                    revoked_at: None,
-                    next_seq: 1,
-                },
-            );
+            changes.insert(reg.actor.clone(), ActorRecord::registered(reg, at));
         }
         Payload::ActorRotateKey(rot) => {
             let record = live_actor(actors, changes, &rot.actor).map_err(err)?;

@@ -142,6 +142,19 @@ fn next_seq(log: &Log<SqliteStore>, actor: &ActorId) -> anyhow::Result<u64> {
     Ok(record.next_seq)
 }
 
+/// Reads `--public-key` and checks that the key is named after the actor.
+fn actor_verifier_key(text_or_path: &str, id: &ActorId) -> anyhow::Result<VerifierKey> {
+    let vkey = read_verifier_key(text_or_path)?;
+    if vkey.name() != id.as_str() {
+        bail!(
+            "--public-key: the key is named {:?}, expected the actor id {:?}",
+            vkey.name(),
+            id.as_str()
+        );
+    }
+    Ok(vkey)
+}
+
 fn public_key_of(vkey: &VerifierKey) -> PublicKey {
     PublicKey(vkey.public_key())
 }
@@ -159,14 +172,7 @@ pub fn actor(cli: &Cli, cmd: &ActorCommand) -> CmdResult {
             key,
         } => {
             let id = ActorId::parse(id)?;
-            let vkey = read_verifier_key(public_key)?;
-            if vkey.name() != id.as_str() {
-                bail!(
-                    "--public-key: the key is named {:?}, expected the actor id {:?}",
-                    vkey.name(),
-                    id.as_str()
-                );
-            }
+            let vkey = actor_verifier_key(public_key, &id)?;
             let payload = Payload::ActorRegister(ActorRegister {
                 actor: id,
                 role: Role::parse(role).context("--role")?,
@@ -190,14 +196,7 @@ pub fn actor(cli: &Cli, cmd: &ActorCommand) -> CmdResult {
             key,
         } => {
             let id = ActorId::parse(id)?;
-            let vkey = read_verifier_key(public_key)?;
-            if vkey.name() != id.as_str() {
-                bail!(
-                    "--public-key: the key is named {:?}, expected the actor id {:?}",
-                    vkey.name(),
-                    id.as_str()
-                );
-            }
+            let vkey = actor_verifier_key(public_key, &id)?;
             submit(
                 cli,
                 key,
