@@ -72,6 +72,16 @@ pub fn classify(name: &str, lines: Vec<Line>) -> anyhow::Result<Input> {
         .filter(|l| l.value.get("signature").is_some())
         .count();
     if signed == 0 {
+        // A submission that lost its signature is not an event: say so.
+        let unsigned = lines
+            .iter()
+            .find(|l| l.value.get("events").is_some() && l.value.get("seq").is_some());
+        if let Some(l) = unsigned {
+            bail!(
+                "{name}:{}: field signature: missing; a submission must be signed by its actor (see `custodian log sign`); nothing applied",
+                l.number
+            );
+        }
         return Ok(Input::Events(lines));
     }
     if signed != lines.len() {

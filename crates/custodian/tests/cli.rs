@@ -202,6 +202,61 @@ fn init_append_prove_and_verify_offline() {
         3,
     );
     assert!(err.contains("checkpoint does not verify"), "{err}");
+    // Truncated proof and checkpoint files fail too.
+    dir.write("short-proof.json", &proof[..proof.len() / 2]);
+    let err = dir.fails(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            "log.vkey",
+            "--checkpoint",
+            "head.txt",
+            "--proof",
+            "short-proof.json",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("short-proof.json: malformed proof JSON"),
+        "{err}"
+    );
+    let mut longer = doc.clone();
+    longer["proof"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::Value::String(h.clone()));
+    longer["proof"][0] = serde_json::Value::String(h.clone());
+    dir.write("extra-hash.json", &longer.to_string());
+    let err = dir.fails(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            "log.vkey",
+            "--checkpoint",
+            "head.txt",
+            "--proof",
+            "extra-hash.json",
+        ],
+        3,
+    );
+    assert!(err.contains("does not verify"), "{err}");
+    dir.write("short-head.txt", &head[..head.len() - 20]);
+    let err = dir.fails(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            "log.vkey",
+            "--checkpoint",
+            "short-head.txt",
+            "--proof",
+            "proof.json",
+        ],
+        3,
+    );
+    assert!(err.contains("checkpoint does not verify"), "{err}");
     let other_event = {
         let mut d: serde_json::Value = serde_json::from_str(&proof).unwrap();
         d["event"] = "xaa-officer-1:9:9".into();
@@ -465,6 +520,15 @@ fn replayed_reordered_forged_and_altered_submissions_are_refused() {
     let err = dir.fails(&["log", "append", "elsewhere.jsonl"], 1);
     assert!(
         err.contains("submission is for log \"other.example/log\""),
+        "{err}"
+    );
+    // A submission whose signature was removed.
+    let mut unsigned: serde_json::Value = serde_json::from_str(&second).unwrap();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    dir.write("unsigned.jsonl", &format!("{unsigned}\n"));
+    let err = dir.fails(&["log", "append", "unsigned.jsonl"], 1);
+    assert!(
+        err.contains("unsigned.jsonl:1: field signature: missing"),
         "{err}"
     );
     // A group of two where the second fails: nothing of the group is applied.
