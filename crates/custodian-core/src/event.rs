@@ -342,6 +342,21 @@ pub struct Measurement {
     pub rsd_systematic: f64,
 }
 
+/// A row of the treaty-regime registry (states, treaties, memberships, forces,
+/// deployments, ...), appended by a secretariat. The row's schema belongs to the
+/// regime engine (`custodian-regime`), which validates it before it is signed
+/// and again when it replays the log; here it is an object of text, numbers and
+/// nulls with a table name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryRow {
+    /// The table: `states`, `treaties`, `memberships`, `ctbt_annex2`, `forces`,
+    /// `deployments`, `review_conferences`, `positions`, `treaty_counts`.
+    pub table: String,
+    /// The row: column name to value (text, number or null for an empty cell).
+    pub row: serde_json::Map<String, Value>,
+}
+
 macro_rules! kinds {
     ($( $variant:ident($payload:ident) = $name:literal, [$($role:ident),*] ; )*) => {
         /// What an event does: one kind per payload type.
@@ -416,6 +431,7 @@ kinds! {
     InventoryChange(InventoryChange) = "material.inventory_change", [Operator, StateAuthority];
     PhysicalInventory(PhysicalInventory) = "material.physical_inventory", [Operator, StateAuthority, Inspector];
     Measurement(Measurement) = "material.measurement", [Operator, Inspector];
+    RegistryRow(RegistryRow) = "registry.row", [Secretariat];
 }
 
 impl fmt::Display for EventKind {
@@ -685,6 +701,30 @@ impl Payload {
                 check_grams("element_grams", p.element_grams)?;
                 check_rsd("rsd_random", p.rsd_random)?;
                 check_rsd("rsd_systematic", p.rsd_systematic)?;
+            }
+            Payload::RegistryRow(p) => {
+                check_text("table", &p.table)?;
+                for (column, value) in &p.row {
+                    match value {
+                        Value::Null | Value::Number(_) => {}
+                        Value::String(text) if text.len() <= TEXT_FIELD_BYTES_MAX => {}
+                        Value::String(text) => {
+                            return Err(FieldError::new(
+                                format!("row.{column}"),
+                                format!(
+                                    "text of {} bytes exceeds the limit of {TEXT_FIELD_BYTES_MAX}",
+                                    text.len()
+                                ),
+                            ))
+                        }
+                        _ => {
+                            return Err(FieldError::new(
+                                format!("row.{column}"),
+                                "expected text, a number or null (one cell)",
+                            ))
+                        }
+                    }
+                }
             }
             Payload::ActorRotateKey(_) | Payload::ItemArrive(_) | Payload::ItemDismantle(_) => {}
         }
