@@ -176,6 +176,8 @@ pub trait Store {
         limit: u64,
         visit: &mut dyn FnMut(EventRow<'_>) -> bool,
     ) -> Result<u64, StoreError>;
+    /// The leaves that hold at least one event of `kind`, in order.
+    fn leaves_with_event_kind(&self, kind: EventKind) -> Result<Vec<u64>, StoreError>;
     /// Number of indexed events.
     fn event_count(&self) -> Result<u64, StoreError>;
     /// Writes a batch atomically and durably.

@@ -7,7 +7,7 @@
 
 use crate::{AppendBatch, EventLocation, Meta, Store, StoreError, StoreHashes};
 use custodian_core::limits::SUBMISSION_BYTES_MAX;
-use custodian_core::{LeafIndex, SignedSubmission, TreeSize};
+use custodian_core::{Event, EventKind, LeafIndex, SignedSubmission, TreeSize};
 use custodian_ledger::checkpoint::{self, Checkpoint};
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::keys::{SigningKey, VerifierKey};
@@ -152,6 +152,30 @@ impl<S: Store> Log<S> {
         new: TreeSize,
     ) -> Result<Vec<Hash>, ProofError<StoreError>> {
         proof::prove_consistency(old, new, &StoreHashes(&self.store))
+    }
+
+    /// Every event of `kind` in the log, in log order, with the leaf that holds it.
+    /// Each leaf read is parsed strictly (canonical form included).
+    pub fn events_of_kind(&self, kind: EventKind) -> Result<Vec<(LeafIndex, Event)>, StoreError> {
+        let mut out = Vec::new();
+        for leaf in self.store.leaves_with_event_kind(kind)? {
+            let stored = self
+                .store
+                .read_leaves(leaf, leaf + 1)?
+                .pop()
+                .ok_or_else(|| StoreError::Damaged(format!("leaf {leaf} is missing")))?;
+            let signed = SignedSubmission::from_leaf_bytes(&stored.data)
+                .map_err(|e| StoreError::Damaged(format!("leaf {leaf}: {e}")))?;
+            out.extend(
+                signed
+                    .submission
+                    .events
+                    .into_iter()
+                    .filter(|e| e.kind() == kind)
+                    .map(|e| (LeafIndex(leaf), e)),
+            );
+        }
+        Ok(out)
     }
 
     /// Appends `submissions` as one atomic group: all are applied, in order, or

@@ -432,6 +432,17 @@ impl Store for SqliteStore {
         Ok(shown)
     }
 
+    fn leaves_with_event_kind(&self, kind: EventKind) -> Result<Vec<u64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT leaf FROM events WHERE kind = ?1 ORDER BY leaf")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([kind.as_str()], |r| r.get::<_, i64>(0))
+            .map_err(backend)?;
+        rows.map(|r| r.map(|v| v as u64).map_err(backend)).collect()
+    }
+
     fn event_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
