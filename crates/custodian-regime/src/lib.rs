@@ -10,6 +10,7 @@
 //!   exceptions in the data, how far the data reaches.
 //! - [`readings`]: contested facts (the DPRK's NPT withdrawal, the date of Russia's CTBT
 //!   ratification) and their readings, each with sources.
+//! - [`ledger`]: the registry in the log: tables as `registry.row` events and back.
 //! - [`model`]: the [`Registry`], its per-batch validation and the derivation of a
 //!   [`TreatyStatus`] from dated actions.
 //! - [`query`]: status of all states, a state's profile, entry into force, forces,
@@ -36,6 +37,7 @@
 pub mod bundled;
 pub mod data;
 pub mod error;
+pub mod ledger;
 pub mod model;
 pub mod query;
 pub mod readings;

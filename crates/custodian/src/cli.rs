@@ -1,6 +1,6 @@
 //! Command-line arguments and dispatch.
 
-use crate::{demo, keyfile, logcmd, merklecmd, CmdResult};
+use crate::{demo, keyfile, logcmd, merklecmd, regimecmd, CmdResult};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -81,6 +81,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Run the bundled scenario on a fresh database and show each check.
     Demo(DemoArgs),
+    /// The treaty registry (states, treaties, memberships, forces, deployments) as
+    /// of any date, rebuilt from the log, every contested fact answered per reading.
+    #[command(subcommand)]
+    Regime(RegimeCommand),
     /// RFC 9162 Merkle computations on a file of hex-encoded leaves, one per line,
     /// for checks against other implementations. Prints JSON.
     #[command(subcommand)]
@@ -102,6 +106,9 @@ pub struct InitArgs {
     /// Where to write the administrator's signing key (default: ./<admin>.key).
     #[arg(long, value_name = "FILE")]
     pub admin_key_out: Option<PathBuf>,
+    /// Do not register the `secretariat` actor nor load the bundled treaty registry.
+    #[arg(long)]
+    pub empty_registry: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -264,6 +271,73 @@ pub enum LogCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum RegimeCommand {
+    /// Parties, signatories and non-parties of TREATY (NWS/NNWS for the NPT) at a date.
+    Status {
+        /// NPT, CTBT, TPNW, PTBT, Tlatelolco, Rarotonga, Bangkok, Pelindaba, CANWFZ.
+        treaty: String,
+        /// The date (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Every treaty status of STATE (ISO 3166 alpha-3), its forces, deployments and positions.
+    State {
+        /// The state, e.g. DEU.
+        state: String,
+        /// The date (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Whether TREATY is in force at a date, and what is still missing.
+    InForce {
+        /// The treaty.
+        treaty: String,
+        /// The date (YYYY-MM-DD; default: today).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Estimated warhead inventories per state and year, every row with its source.
+    Forces {
+        /// Only this year.
+        #[arg(long)]
+        at: Option<i32>,
+    },
+    /// Weapons deployed abroad (host state, site, custodian), estimates with sources.
+    Deployments {
+        /// As published by this date (YYYY-MM-DD).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The dated actions of STATE under TREATY, with sources.
+    History {
+        /// The state.
+        state: String,
+        /// The treaty.
+        treaty: String,
+    },
+    /// Write the registry as it stands to DIR with a manifest bound to the latest checkpoint.
+    Export {
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The directory to write.
+        dir: PathBuf,
+    },
+    /// Append new rows of one table (a CSV file with the table's header), checked
+    /// together with the registry, as one batch signed by a secretariat; or nothing.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// The table: memberships, forces, deployments, ...
+        #[arg(long)]
+        table: String,
+        /// The secretariat's signing key.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+}
+
 #[derive(Args, Debug)]
 pub struct AuditArgs {
     /// The verifier key you expect (as `init` printed it, or a file holding it).
@@ -311,6 +385,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Log(cmd) => logcmd::log(&cli, cmd),
         Command::Audit(args) => logcmd::audit(&cli, args),
         Command::Demo(_) => demo::run(&cli),
+        Command::Regime(cmd) => regimecmd::run(&cli, cmd),
         Command::Merkle(cmd) => merklecmd::run(&cli, cmd),
     }
 }

@@ -10,10 +10,12 @@ use crate::{CmdResult, Failure};
 use anyhow::{anyhow, Context};
 use custodian_core::event::{ActorRegister, PublicKey};
 use custodian_core::{
-    ActorId, Event, EventId, Party, Payload, Role, SignedSubmission, Submission, UtcTime,
+    ActorId, Date, Event, EventId, Party, Payload, Role, SignedSubmission, StateCode, Submission,
+    UtcTime,
 };
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::{approve, sign_submission};
+use custodian_regime::TreatyId;
 use custodian_store::log::{genesis_submission, Log};
 use custodian_store::sqlite::SqliteStore;
 use custodian_store::{audit, Meta, Store};
@@ -379,6 +381,51 @@ pub fn run(cli: &Cli) -> CmdResult {
     let (leaf, failure) = result?;
     println!("8. A copy with one recorded mass changed in leaf {leaf} (250000 g -> 240000 g):");
     println!("   audit FAILED, as it must: {failure}\n");
+
+    // 9. The treaty registry, in the same log.
+    let (receipt, rows) = crate::logcmd::load_bundled_registry(
+        &mut log,
+        &log_key,
+        &admin_key,
+        &keys_dir.join("secretariat.key"),
+    )?;
+    println!(
+        "9. The treaty registry: {rows} sourced rows of data/ appended by the secretariat (leaves up to {}), then queried from the log:",
+        receipt.size.0 - 1
+    );
+    let registry = crate::regimecmd::registry_from_log(&log)?;
+    let date = |t: &str| Date::parse(t).expect("literal date");
+    let ctbt = TreatyId::parse("CTBT").expect("literal treaty");
+    for at in ["2023-11-01", "2023-11-02"] {
+        let answer = registry.in_force(&ctbt, date(at))?;
+        for a in answer.answers.iter().take(1) {
+            let missing: Vec<&str> = a.value.missing.iter().map(|s| s.as_str()).collect();
+            println!(
+                "   CTBT at {at}: not in force; Annex 2 states missing ({}): {}",
+                missing.len(),
+                missing.join(" ")
+            );
+        }
+    }
+    let npt = TreatyId::parse("NPT").expect("literal treaty");
+    let prk = StateCode::parse("PRK").expect("literal state");
+    let status = registry.status(&npt, prk, date("2004-01-01"))?;
+    println!(
+        "   DPRK under the NPT at 2004-01-01, one answer per reading (the software takes no side):"
+    );
+    for a in status.iter() {
+        let value = serde_json::to_value(a.value)?;
+        let under = serde_json::to_value(&a.under)?;
+        println!(
+            "     {} — under {}",
+            crate::regimecmd::status_text(&value),
+            under
+        );
+    }
+    println!(
+        "   try: custodian --db {} regime state DEU --at 2024-12-31\n",
+        db.display()
+    );
 
     println!("Explore the demo database (it stays in place):");
     println!("   custodian --db {} log head", db.display());

@@ -70,7 +70,15 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
         None,
         input::now(),
     )?;
-    let receipt = log.append(&[genesis], &log_key)?;
+    let mut receipt = log.append(&[genesis], &log_key)?;
+    let secretariat_key_path = PathBuf::from("secretariat.key");
+    let registry_loaded = if args.empty_registry {
+        None
+    } else {
+        let rows = load_bundled_registry(&mut log, &log_key, &admin_key, &secretariat_key_path)?;
+        receipt = rows.0;
+        Some(rows.1)
+    };
     if cli.json {
         output::json(&json!({
             "db": db.display().to_string(),
@@ -79,6 +87,8 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
             "log_key_file": log_key_path.display().to_string(),
             "admin": admin.as_str(),
             "admin_key_file": admin_key_path.display().to_string(),
+            "secretariat_key_file": registry_loaded.map(|_| secretariat_key_path.display().to_string()),
+            "registry_rows": registry_loaded,
             "tree_size": receipt.size.0,
         }));
     } else {
@@ -91,12 +101,67 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
             "administrator:     {admin} (key {})",
             admin_key_path.display()
         );
+        if let Some(rows) = registry_loaded {
+            println!(
+                "treaty registry:   {rows} sourced rows of data/ appended by actor `secretariat` (key {})",
+                secretariat_key_path.display()
+            );
+        }
         println!("log verifier key:  {}", meta.verifier_key);
         println!(
             "Keep the verifier key: `custodian audit --vkey <key>` and offline verifiers pin it."
         );
     }
     Ok(())
+}
+
+/// Registers the `secretariat` actor (key written to `key_path`) and appends the
+/// bundled treaty registry as its signed submissions. Returns the receipt and the
+/// number of rows.
+pub fn load_bundled_registry(
+    log: &mut Log<SqliteStore>,
+    log_key: &SigningKey,
+    admin_key: &SigningKey,
+    key_path: &Path,
+) -> anyhow::Result<(AppendReceipt, usize)> {
+    if key_path.exists() {
+        bail!(
+            "{}: already exists; refusing to overwrite it (or pass --empty-registry)",
+            key_path.display()
+        );
+    }
+    let secretariat = ActorId::parse("secretariat")?;
+    let key = SigningKey::generate(secretariat.as_str())?;
+    let admin = ActorId::parse(admin_key.name())?;
+    let seq = next_seq(log, &admin)?;
+    let register = Event {
+        id: EventId::parse(&format!("{admin}:{seq}:0"))?,
+        time: input::now(),
+        actor: admin.clone(),
+        payload: Payload::ActorRegister(ActorRegister {
+            actor: secretariat,
+            role: Role::Secretariat,
+            party: Party::Body("secretariat".into()),
+            public_key: PublicKey(key.verifier().public_key()),
+            name: Some("Treaty secretariat (bundled registry)".into()),
+        }),
+        approvals: Vec::new(),
+    };
+    let signed = sign_submission(
+        Submission {
+            log: log.meta().origin.clone(),
+            actor: admin,
+            seq,
+            events: vec![register],
+        },
+        admin_key,
+    )?;
+    log.append(&[signed], log_key)?;
+    write_secret(key_path, &key.to_text())?;
+    let tables = custodian_regime::ledger::bundled_rows()?;
+    let rows = tables.iter().map(|(_, r)| r.len()).sum();
+    let receipt = crate::regimecmd::append_rows(log, log_key, &key, tables)?;
+    Ok((receipt, rows))
 }
 
 /// Signs `payloads` as one submission of the key's actor and appends it.

@@ -74,7 +74,7 @@ fn size(dir: &Dir) -> u64 {
 /// A log with an administrator, a state officer and an inspector.
 fn setup(tag: &str) -> Dir {
     let dir = Dir::new(tag);
-    dir.ok(&["init", "--origin", "custodian.test/cli"]);
+    dir.ok(&["init", "--origin", "custodian.test/cli", "--empty-registry"]);
     dir.ok(&["key", "generate", "xaa-officer-1"]);
     dir.ok(&["key", "generate", "xaa-officer-2"]);
     dir.ok(&["key", "generate", "inspector-1"]);
