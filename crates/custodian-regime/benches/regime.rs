@@ -137,9 +137,81 @@ fn print_figures() {
     );
 }
 
+/// Loading the registry at start, from the log: the bundled rows appended by a
+/// secretariat to a real SQLite log, then replayed (read leaves, parse them
+/// strictly, rebuild the tables, validate, build).
+fn bench_from_log(c: &mut Criterion) {
+    use custodian_ledger::keys::SigningKey;
+    use custodian_store::log::{genesis_submission, Log};
+    use custodian_store::sqlite::SqliteStore;
+    let dir = std::env::temp_dir().join(format!("custodian-regime-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let origin = "custodian.bench/regime";
+    let log_key = SigningKey::from_seed(origin, [1; 32]).expect("key");
+    let admin = SigningKey::from_seed("admin", [2; 32]).expect("key");
+    let secretariat = SigningKey::from_seed("secretariat", [3; 32]).expect("key");
+    let store = SqliteStore::create(
+        &dir.join("log.db"),
+        &custodian_store::Meta {
+            origin: origin.into(),
+            verifier_key: log_key.verifier().to_text(),
+        },
+    )
+    .expect("store");
+    let mut log = Log::open(store).expect("log");
+    let now = custodian_core::UtcTime::parse("2026-11-24T00:00:00Z").expect("time");
+    let admin_id = custodian_core::ActorId::parse("admin").expect("id");
+    let genesis = genesis_submission(
+        origin,
+        admin_id.clone(),
+        &admin,
+        custodian_core::Party::Body("secretariat".into()),
+        None,
+        now,
+    )
+    .expect("genesis");
+    log.append(&[genesis], &log_key).expect("append genesis");
+    let register = custodian_core::Event {
+        id: custodian_core::EventId::parse("admin:2:0").expect("id"),
+        time: now,
+        actor: admin_id.clone(),
+        payload: custodian_core::Payload::ActorRegister(custodian_core::event::ActorRegister {
+            actor: custodian_core::ActorId::parse("secretariat").expect("id"),
+            role: custodian_core::Role::Secretariat,
+            party: custodian_core::Party::Body("secretariat".into()),
+            public_key: custodian_core::event::PublicKey(secretariat.verifier().public_key()),
+            name: None,
+        }),
+        approvals: Vec::new(),
+    };
+    let signed = custodian_ledger::submission::sign_submission(
+        custodian_core::Submission {
+            log: origin.into(),
+            actor: admin_id,
+            seq: 2,
+            events: vec![register],
+        },
+        &admin,
+    )
+    .expect("sign");
+    log.append(&[signed], &log_key)
+        .expect("append registration");
+    let rows = custodian_regime::ledger::bundled_rows().expect("bundled rows");
+    custodian_regime::ledger::append_rows(&mut log, &log_key, &secretariat, rows, now)
+        .expect("append rows");
+    let today = Date::parse("2026-11-24").expect("date");
+    c.bench_function("registry_from_log", |b| {
+        b.iter(|| custodian_regime::ledger::registry_from_log(&log, today).expect("registry"))
+    });
+    drop(log);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     bench(&mut criterion);
+    bench_from_log(&mut criterion);
     criterion.final_summary();
     if std::env::args().any(|a| a == "--bench") {
         print_figures();

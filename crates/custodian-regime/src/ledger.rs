@@ -11,7 +11,11 @@ use crate::data::DataFiles;
 use crate::error::{Place, RegimeError};
 use crate::model::Registry;
 use custodian_core::event::RegistryRow;
-use custodian_core::Date;
+use custodian_core::{ActorId, Date, Event, EventId, EventKind, Payload, Submission, UtcTime};
+use custodian_ledger::keys::SigningKey;
+use custodian_ledger::submission::sign_submission;
+use custodian_store::log::{AppendError, AppendReceipt, Log};
+use custodian_store::{Store, StoreError};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -216,6 +220,88 @@ impl Tables {
     pub fn registry(&self, today: Date) -> Result<Registry, RegimeError> {
         Registry::from_files(&self.files(), today)
     }
+}
+
+/// Why the registry could not be read from, or written to, the log.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The store failed or is damaged.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The append was refused.
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    /// The rows do not form a valid registry.
+    #[error(transparent)]
+    Regime(#[from] RegimeError),
+    /// The signing key or a row could not make a submission.
+    #[error("{0}")]
+    Submission(String),
+}
+
+/// The registry rows in the log, in log order, each with its leaf.
+pub fn logged_rows<S: Store>(log: &Log<S>) -> Result<Vec<(u64, RegistryRow)>, StoreError> {
+    Ok(log
+        .events_of_kind(EventKind::RegistryRow)?
+        .into_iter()
+        .filter_map(|(leaf, e)| match e.payload {
+            Payload::RegistryRow(row) => Some((leaf.0, row)),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The registry as the log holds it (empty tables if it holds no rows).
+pub fn registry_from_log<S: Store>(log: &Log<S>, today: Date) -> Result<Registry, LogError> {
+    let rows = logged_rows(log)?;
+    Ok(Tables::from_rows(rows.iter().map(|(_, r)| r))?.registry(today)?)
+}
+
+/// Signs `tables` as submissions of at most 5,000 rows by the key's actor (a
+/// secretariat) and appends them as one group: all or nothing.
+pub fn append_rows<S: Store>(
+    log: &mut Log<S>,
+    log_key: &SigningKey,
+    key: &SigningKey,
+    tables: Vec<(String, Vec<RegistryRow>)>,
+    now: UtcTime,
+) -> Result<AppendReceipt, LogError> {
+    let submission_error = |e: &dyn std::fmt::Display| LogError::Submission(e.to_string());
+    let actor = ActorId::parse(key.name()).map_err(|e| submission_error(&e))?;
+    let mut seq = log
+        .registry()
+        .get(&actor)
+        .ok_or_else(|| LogError::Submission(format!("unknown actor {:?}", actor.as_str())))?
+        .next_seq;
+    let mut submissions = Vec::new();
+    for (_, rows) in tables {
+        for chunk in rows.chunks(5_000) {
+            let events = chunk
+                .iter()
+                .enumerate()
+                .map(|(n, row)| {
+                    Ok(Event {
+                        id: EventId::parse(&format!("{actor}:{seq}:{n}"))
+                            .map_err(|e| submission_error(&e))?,
+                        time: now,
+                        actor: actor.clone(),
+                        payload: Payload::RegistryRow(row.clone()),
+                        approvals: Vec::new(),
+                    })
+                })
+                .collect::<Result<Vec<_>, LogError>>()?;
+            let submission = Submission {
+                log: log.meta().origin.clone(),
+                actor: actor.clone(),
+                seq,
+                events,
+            };
+            submission.check().map_err(|e| submission_error(&e))?;
+            submissions.push(sign_submission(submission, key).map_err(|e| submission_error(&e))?);
+            seq += 1;
+        }
+    }
+    Ok(log.append(&submissions, log_key)?)
 }
 
 #[cfg(test)]

@@ -9,9 +9,8 @@ use crate::{output, CmdResult};
 use anyhow::{anyhow, Context};
 use custodian_core::encoding::hex;
 use custodian_core::event::RegistryRow;
-use custodian_core::{ActorId, Date, Event, EventId, EventKind, Payload, StateCode, Submission};
-use custodian_ledger::submission::sign_submission;
-use custodian_regime::ledger::{rows_from_csv, Tables, TABLES};
+use custodian_core::{Date, StateCode};
+use custodian_regime::ledger::{self, rows_from_csv, Tables, TABLES};
 use custodian_regime::{Registry, TreatyId};
 use custodian_store::log::{AppendReceipt, Log};
 use custodian_store::sqlite::SqliteStore;
@@ -22,71 +21,32 @@ use std::path::Path;
 
 /// The registry rows in the log, in log order, with the leaf of each.
 pub fn logged_rows(log: &Log<SqliteStore>) -> anyhow::Result<Vec<(u64, RegistryRow)>> {
-    Ok(log
-        .events_of_kind(EventKind::RegistryRow)?
-        .into_iter()
-        .filter_map(|(leaf, e)| match e.payload {
-            Payload::RegistryRow(row) => Some((leaf.0, row)),
-            _ => None,
-        })
-        .collect())
+    Ok(ledger::logged_rows(log)?)
 }
 
 /// The registry as the log holds it.
 pub fn registry_from_log(log: &Log<SqliteStore>) -> anyhow::Result<Registry> {
-    let rows = logged_rows(log)?;
-    if rows.is_empty() {
-        bail!("the log holds no registry rows (a log made by `custodian init` has the bundled registry; this one was made with --empty-registry)");
+    if logged_rows(log)?.is_empty() {
+        bail!("the log holds no registry rows (`custodian init` loads the bundled registry unless --empty-registry is given)");
     }
-    let tables = Tables::from_rows(rows.iter().map(|(_, r)| r))?;
-    tables
-        .registry(input::now().date())
+    ledger::registry_from_log(log, input::now().date())
         .context("the registry rows in the log do not form a valid registry")
 }
 
-/// Signs `rows` as submissions of at most `per_submission` events by the key's
-/// actor (a secretariat) and appends them as one group.
+/// Signs and appends registry rows as the key's actor.
 pub fn append_rows(
     log: &mut Log<SqliteStore>,
     log_key: &custodian_ledger::keys::SigningKey,
     key: &custodian_ledger::keys::SigningKey,
     tables: Vec<(String, Vec<RegistryRow>)>,
 ) -> anyhow::Result<AppendReceipt> {
-    let actor = ActorId::parse(key.name()).context("the signing key's name is not an actor id")?;
-    let mut seq = log
-        .registry()
-        .get(&actor)
-        .ok_or_else(|| anyhow!("unknown actor {:?}", actor.as_str()))?
-        .next_seq;
-    let now = input::now();
-    let mut submissions = Vec::new();
-    for (_, rows) in tables {
-        for chunk in rows.chunks(5_000) {
-            let events = chunk
-                .iter()
-                .enumerate()
-                .map(|(n, row)| {
-                    Ok(Event {
-                        id: EventId::parse(&format!("{actor}:{seq}:{n}"))?,
-                        time: now,
-                        actor: actor.clone(),
-                        payload: Payload::RegistryRow(row.clone()),
-                        approvals: Vec::new(),
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let submission = Submission {
-                log: log.meta().origin.clone(),
-                actor: actor.clone(),
-                seq,
-                events,
-            };
-            submission.check()?;
-            submissions.push(sign_submission(submission, key)?);
-            seq += 1;
-        }
-    }
-    Ok(log.append(&submissions, log_key)?)
+    Ok(ledger::append_rows(
+        log,
+        log_key,
+        key,
+        tables,
+        input::now(),
+    )?)
 }
 
 fn parse_date(text: Option<&str>) -> anyhow::Result<Date> {
