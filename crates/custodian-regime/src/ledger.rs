@@ -108,6 +108,67 @@ pub fn rows_from_csv(file: &str, table: &str, text: &str) -> Result<Vec<Registry
     Ok(rows)
 }
 
+/// The rows of a JSON array of row objects (`file` names it in errors), each with
+/// exactly the table's columns; a cell is text or `null` (a number is taken as
+/// its text).
+pub fn rows_from_json(
+    file: &str,
+    table: &str,
+    text: &str,
+) -> Result<Vec<RegistryRow>, RegimeError> {
+    let expected = columns(table)?;
+    let value = custodian_core::canonical::parse_strict(text).map_err(|e| RegimeError::Csv {
+        at: Place::file(file),
+        message: format!("malformed JSON: {e}"),
+    })?;
+    let items = value.as_array().ok_or_else(|| RegimeError::Csv {
+        at: Place::file(file),
+        message: "expected a JSON array of row objects".into(),
+    })?;
+    let mut rows = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = Place::file(&format!("{file}[{i}]"));
+        let object = item.as_object().ok_or_else(|| RegimeError::Csv {
+            at: at.clone(),
+            message: "expected a row object".into(),
+        })?;
+        let mut found: Vec<&String> = object.keys().collect();
+        found.sort();
+        let mut wanted: Vec<&String> = expected.iter().collect();
+        wanted.sort();
+        if found != wanted {
+            return Err(RegimeError::Header {
+                at,
+                expected: expected.join(","),
+                found: object.keys().cloned().collect::<Vec<_>>().join(","),
+            });
+        }
+        let mut row = Map::new();
+        for (name, cell) in object {
+            let cell = match cell {
+                Value::Null => Value::Null,
+                Value::String(s) if s.is_empty() => Value::Null,
+                Value::String(s) => Value::String(s.clone()),
+                Value::Number(n) => Value::String(n.to_string()),
+                other => {
+                    return Err(RegimeError::Csv {
+                        at,
+                        message: format!(
+                            "column {name}: expected text, a number or null, found {other}"
+                        ),
+                    })
+                }
+            };
+            row.insert(name.clone(), cell);
+        }
+        rows.push(RegistryRow {
+            table: table.to_string(),
+            row,
+        });
+    }
+    Ok(rows)
+}
+
 /// The CSV text of `rows` (all of `table`): the header in the bundled order,
 /// CRLF line ends as in `data/`.
 pub fn csv_from_rows<'r>(

@@ -405,9 +405,14 @@ fn import(cli: &Cli, file: &Path, table: &str, key: &Path) -> CmdResult {
     }
     let name = file.display().to_string();
     let text = std::fs::read_to_string(file)
-        .with_context(|| format!("{name}: cannot read (expected UTF-8 CSV)"))?;
-    let new_rows =
-        rows_from_csv(&name, table, &text).map_err(|e| anyhow!("{e}; nothing applied"))?;
+        .with_context(|| format!("{name}: cannot read (expected UTF-8 CSV or JSON)"))?;
+    let is_json = file.extension().is_some_and(|e| e == "json");
+    let new_rows = if is_json {
+        ledger::rows_from_json(&name, table, &text)
+    } else {
+        rows_from_csv(&name, table, &text)
+    }
+    .map_err(|e| anyhow!("{e}; nothing applied"))?;
     if new_rows.is_empty() {
         bail!("{name}: no rows; nothing applied");
     }
@@ -430,7 +435,14 @@ fn import(cli: &Cli, file: &Path, table: &str, key: &Path) -> CmdResult {
             .and_then(|rest| {
                 let (line, tail) = rest.split_once(':')?;
                 let line: usize = line.parse().ok()?;
-                (line > before + 1).then(|| format!("{name}:{}:{tail}", line - before))
+                // CSV: line n of the file; JSON: element n - 2 of the array.
+                (line > before + 1).then(|| {
+                    if is_json {
+                        format!("{name}[{}]:{tail}", line - before - 2)
+                    } else {
+                        format!("{name}:{}:{tail}", line - before)
+                    }
+                })
             })
             .unwrap_or_else(|| format!("{name}: {message}"));
         bail!("{mapped}; nothing applied");

@@ -147,6 +147,40 @@ fn imports_are_validated_whole_and_name_file_line_and_field() {
         assert!(err.contains("nothing applied"), "{err}");
         assert_eq!(d.size(), before);
     }
+    // JSON imports: the same checks, errors name the array element.
+    std::fs::write(
+        d.0.join("bad.json"),
+        r#"[{"state":"FRA","year":"2025","total_inventory":"290","stockpile":null,"deployed":null,"retired":null,"total_low":null,"total_high":null,"source":"test fixture","source_date":"2099","note":null}]"#,
+    )
+    .unwrap();
+    let out = d.run(&[
+        "regime",
+        "import",
+        "bad.json",
+        "--table",
+        "forces",
+        "--key",
+        "secretariat.key",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.json[0]:") && err.contains("nothing applied"),
+        "{err}"
+    );
+    std::fs::write(d.0.join("bad2.json"), r#"[{"state":"FRA"}]"#).unwrap();
+    let out = d.run(&[
+        "regime",
+        "import",
+        "bad2.json",
+        "--table",
+        "forces",
+        "--key",
+        "secretariat.key",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad2.json[0]: header: expected state,year")
+    );
+    assert_eq!(d.size(), before);
     // Only the secretariat may write registry rows.
     std::fs::write(
         d.0.join("ok.csv"),
