@@ -418,7 +418,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         let under = serde_json::to_value(&a.under)?;
         println!(
             "     {} — under {}",
-            crate::regimecmd::status_text(&value),
+            crate::regimecmd::status_text(&value, Some(true)),
             under
         );
     }

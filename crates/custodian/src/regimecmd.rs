@@ -91,10 +91,34 @@ fn under(answer: &Value) -> String {
     format!("under the reading: {}", parts.join("; or "))
 }
 
-/// A treaty status, from its JSON form, as a phrase.
-pub fn status_text(v: &Value) -> String {
+/// Whether `treaty` is in force at `at`: `Some(true)` if every reading says so,
+/// `Some(false)` if every reading says not, `None` when the data cannot tell (a
+/// rule not sourced, a date beyond the data's coverage) or readings differ.
+fn in_force_at(registry: &Registry, treaty: &TreatyId, at: Date) -> Option<bool> {
+    let answer = registry.in_force(treaty, at).ok()?;
+    let verdicts: Vec<Option<bool>> = answer.answers.iter().map(|a| a.value.in_force()).collect();
+    match verdicts.first() {
+        Some(first) if verdicts.iter().all(|v| v == first) => *first,
+        _ => None,
+    }
+}
+
+/// A treaty status, from its JSON form, as a phrase. `in_force` says whether the
+/// treaty is in force: a state that consented to be bound to a treaty not in
+/// force has ratified but is not a party.
+pub fn status_text(v: &Value, in_force: Option<bool>) -> String {
     let field = |k: &str| v[k].as_str().unwrap_or("?").to_string();
     match v["status"].as_str().unwrap_or("?") {
+        "party" if in_force == Some(false) => format!(
+            "consented to be bound since {} ({}); not a party: the treaty is not in force",
+            field("since"),
+            field("by")
+        ),
+        "party" if in_force.is_none() => format!(
+            "consented to be bound since {} ({}); whether the treaty is in force at this date is not established by the data",
+            field("since"),
+            field("by")
+        ),
         "party" => format!("party since {} ({})", field("since"), field("by")),
         "withdrawn" => format!(
             "withdrawn (notice {}, effective {})",
@@ -138,8 +162,14 @@ pub fn run(cli: &Cli, cmd: &RegimeCommand) -> CmdResult {
     let registry = registry_from_log(&log)?;
     let doc = match cmd {
         RegimeCommand::Status { treaty: t, at } => {
-            let answer = registry.status_all(&treaty(t)?, parse_date(at.as_deref())?)?;
+            let (id, date) = (treaty(t)?, parse_date(at.as_deref())?);
+            let answer = registry.status_all(&id, date)?;
             let doc = serde_json::to_value(&answer)?;
+            let bound_label = match in_force_at(&registry, &id, date) {
+                Some(true) => "parties",
+                Some(false) => "consented to be bound (not parties: the treaty is not in force)",
+                None => "consented to be bound (whether the treaty is in force is not established by the data)",
+            };
             if !cli.json {
                 println!(
                     "{} as of {} ({} answer(s); readings are never merged):",
@@ -151,7 +181,7 @@ pub fn run(cli: &Cli, cmd: &RegimeCommand) -> CmdResult {
                     let v = &a["value"];
                     println!("\n  {}", under(a));
                     for (label, key) in [
-                        ("parties", "parties"),
+                        (bound_label, "parties"),
                         ("withdrawal pending", "withdrawal_pending"),
                         ("signatories only", "signatories"),
                         ("ratification revoked", "ratification_revoked"),
@@ -211,7 +241,8 @@ pub fn run(cli: &Cli, cmd: &RegimeCommand) -> CmdResult {
             doc
         }
         RegimeCommand::State { state: s, at } => {
-            let answer = registry.state_profile(state(s)?, parse_date(at.as_deref())?)?;
+            let date = parse_date(at.as_deref())?;
+            let answer = registry.state_profile(state(s)?, date)?;
             let doc = serde_json::to_value(&answer)?;
             if !cli.json {
                 println!(
@@ -221,15 +252,18 @@ pub fn run(cli: &Cli, cmd: &RegimeCommand) -> CmdResult {
                     doc["at"].as_str().unwrap_or("")
                 );
                 for t in doc["treaties"].as_array().into_iter().flatten() {
+                    let in_force = TreatyId::parse(t["treaty"].as_str().unwrap_or(""))
+                        .ok()
+                        .and_then(|id| in_force_at(&registry, &id, date));
                     let statuses: Vec<String> = t["status"]
                         .as_array()
                         .into_iter()
                         .flatten()
                         .map(|a| {
                             if a["under"].as_array().is_some_and(|u| !u.is_empty()) {
-                                format!("{} ({})", status_text(&a["value"]), under(a))
+                                format!("{} ({})", status_text(&a["value"], in_force), under(a))
                             } else {
-                                status_text(&a["value"])
+                                status_text(&a["value"], in_force)
                             }
                         })
                         .collect();
