@@ -212,6 +212,19 @@ fn verify_with(
         .map_err(|_| KeyError::BadSignature)
 }
 
+/// `<name>+<hex key ID>+<base64(0x01 || key bytes)>`: the shared tail of the signer
+/// and verifier text forms (golang/mod `sumdb/note`).
+fn key_text(name: &str, key_id: &[u8; 4], key: &[u8]) -> String {
+    let mut data = Vec::with_capacity(1 + key.len());
+    data.push(ALGORITHM_ED25519);
+    data.extend_from_slice(key);
+    format!(
+        "{name}+{}+{}",
+        encoding::hex(key_id),
+        encoding::base64(&data)
+    )
+}
+
 /// Verifies an Ed25519 signature given as raw bytes, for modules whose keys are not
 /// signed-note keys (submissions, approvals). Uses `verify_strict`; see the module
 /// documentation for why.
@@ -360,14 +373,9 @@ impl SigningKey {
     /// The text form `PRIVATE+KEY+<name>+<key ID>+<base64(0x01 || seed)>`. It holds
     /// the secret: keep it secret.
     pub fn to_text(&self) -> String {
-        let mut data = Vec::with_capacity(1 + SEED_BYTES);
-        data.push(ALGORITHM_ED25519);
-        data.extend_from_slice(self.key.as_bytes());
         format!(
-            "{PRIVATE_KEY_PREFIX}{}+{}+{}",
-            self.name,
-            encoding::hex(&self.key_id),
-            encoding::base64(&data)
+            "{PRIVATE_KEY_PREFIX}{}",
+            key_text(&self.name, &self.key_id, self.key.as_bytes())
         )
     }
 
@@ -459,15 +467,7 @@ impl VerifierKey {
 
     /// The text form `<name>+<key ID>+<base64(0x01 || public key)>`.
     pub fn to_text(&self) -> String {
-        let mut data = Vec::with_capacity(1 + PUBLIC_KEY_BYTES);
-        data.push(ALGORITHM_ED25519);
-        data.extend_from_slice(self.key.as_bytes());
-        format!(
-            "{}+{}+{}",
-            self.name,
-            encoding::hex(&self.key_id),
-            encoding::base64(&data)
-        )
+        key_text(&self.name, &self.key_id, self.key.as_bytes())
     }
 
     /// The key name.

@@ -2,52 +2,23 @@
 //! queried from the log, updated by signed imports (or not at all), exported
 //! with a manifest bound to a checkpoint.
 
+mod common;
+
+use common::{size, Dir};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("custodian-regime-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let d = Dir(dir);
-        d.ok(&["init"]);
-        d
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_custodian"))
-            .args(args)
-            .current_dir(&self.0)
-            .output()
-            .expect("run custodian")
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-    fn size(&self) -> u64 {
-        self.json(&["log", "head"])["tree_size"].as_u64().unwrap()
-    }
+/// A fresh log made by `custodian init` (with the bundled registry).
+fn init(tag: &str) -> Dir {
+    let d = Dir::new(tag);
+    d.ok(&["init"]);
+    d
 }
 
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn json(d: &Dir, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&d.ok(&all)).unwrap()
 }
 
 fn codes(v: &Value) -> Vec<String> {
@@ -60,11 +31,11 @@ fn codes(v: &Value) -> Vec<String> {
 
 #[test]
 fn queries_answer_from_the_log_per_reading() {
-    let d = Dir::new("queries");
+    let d = init("queries");
     // CTBT Art. XIV: all 44 Annex 2 states; Russia revoked its ratification on
     // 2023-11-02 (memberships.csv, added row; SOURCES.md).
-    let before = d.json(&["regime", "in-force", "CTBT", "--at", "2023-11-01"]);
-    let after = d.json(&["regime", "in-force", "CTBT", "--at", "2023-11-02"]);
+    let before = json(&d, &["regime", "in-force", "CTBT", "--at", "2023-11-01"]);
+    let after = json(&d, &["regime", "in-force", "CTBT", "--at", "2023-11-02"]);
     for a in before["answers"].as_array().unwrap() {
         assert_eq!(
             codes(&a["value"]["missing"]),
@@ -78,7 +49,7 @@ fn queries_answer_from_the_log_per_reading() {
         );
     }
     // NPT Art. IX.3 nuclear-weapon states at 2020-01-01, under every reading.
-    let npt = d.json(&["regime", "status", "NPT", "--at", "2020-01-01"]);
+    let npt = json(&d, &["regime", "status", "NPT", "--at", "2020-01-01"]);
     for a in npt["answers"].as_array().unwrap() {
         assert_eq!(
             codes(&a["value"]["nuclear_weapon_states"]),
@@ -86,7 +57,7 @@ fn queries_answer_from_the_log_per_reading() {
         );
     }
     // The DPRK's 2003 NPT withdrawal is contested: every answer names its reading.
-    let prk = d.json(&["regime", "state", "PRK", "--at", "2004-01-01"]);
+    let prk = json(&d, &["regime", "state", "PRK", "--at", "2004-01-01"]);
     let npt_entry = prk["treaties"]
         .as_array()
         .unwrap()
@@ -99,12 +70,12 @@ fn queries_answer_from_the_log_per_reading() {
         .iter()
         .all(|a| !a["under"].as_array().unwrap().is_empty()));
     // History and forces carry sources.
-    let history = d.json(&["regime", "history", "RUS", "CTBT"]);
+    let history = json(&d, &["regime", "history", "RUS", "CTBT"]);
     assert!(
         history.to_string().contains("ratification_revoked"),
         "{history}"
     );
-    let forces = d.json(&["regime", "forces", "--at", "2024"]);
+    let forces = json(&d, &["regime", "forces", "--at", "2024"]);
     assert!(forces["estimates"]
         .as_array()
         .unwrap()
@@ -120,9 +91,9 @@ fn queries_answer_from_the_log_per_reading() {
 
 #[test]
 fn imports_are_validated_whole_and_name_file_line_and_field() {
-    let d = Dir::new("import");
+    let d = init("import");
     let header = "state,year,total_inventory,stockpile,deployed,retired,total_low,total_high,source,source_date,note\r\n";
-    let before = d.size();
+    let before = size(&d);
     let cases = [
         (format!("{header}XYZ,2025,100,,,,,,test fixture,2025,\r\n"), "bad.csv:2: field state: unknown state code XYZ"),
         (format!("{header}FRA,2025,290,,,,,,,2025,\r\n"), "bad.csv:2: field source: every row needs a source"),
@@ -145,7 +116,7 @@ fn imports_are_validated_whole_and_name_file_line_and_field() {
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains(want), "expected {want:?} in {err}");
         assert!(err.contains("nothing applied"), "{err}");
-        assert_eq!(d.size(), before);
+        assert_eq!(size(&d), before);
     }
     // JSON imports: the same checks, errors name the array element.
     std::fs::write(
@@ -180,7 +151,7 @@ fn imports_are_validated_whole_and_name_file_line_and_field() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("bad2.json[0]: header: expected state,year")
     );
-    assert_eq!(d.size(), before);
+    assert_eq!(size(&d), before);
     // Only the secretariat may write registry rows.
     std::fs::write(
         d.0.join("ok.csv"),
@@ -207,8 +178,8 @@ fn imports_are_validated_whole_and_name_file_line_and_field() {
         "--key",
         "secretariat.key",
     ]);
-    assert_eq!(d.size(), before + 1);
-    let forces = d.json(&["regime", "forces", "--at", "2026"]);
+    assert_eq!(size(&d), before + 1);
+    let forces = json(&d, &["regime", "forces", "--at", "2026"]);
     assert!(
         forces
             .to_string()
@@ -219,9 +190,9 @@ fn imports_are_validated_whole_and_name_file_line_and_field() {
 
 #[test]
 fn export_round_trips_and_is_bound_to_a_checkpoint() {
-    let d = Dir::new("export");
-    let manifest = d.json(&["regime", "export", "out"]);
-    assert_eq!(manifest["tree_size"].as_u64(), Some(d.size()));
+    let d = init("export");
+    let manifest = json(&d, &["regime", "export", "out"]);
+    assert_eq!(manifest["tree_size"].as_u64(), Some(size(&d)));
     std::fs::write(d.0.join("cp.txt"), manifest["checkpoint"].as_str().unwrap()).unwrap();
     std::fs::write(
         d.0.join("log.vkey"),

@@ -4,7 +4,7 @@
 //
 // Build (GOPATH mode, no modules):
 //
-//	GO111MODULE=off GOPATH=/work/main/interop/go:/usr/share/gocode \
+//	GO111MODULE=off GOPATH="$PWD/interop/go:/usr/share/gocode" \
 //	    go build -o custodian-interop custodian-interop
 //
 // Every command prints one JSON object on success and exits 0; on any failure it
