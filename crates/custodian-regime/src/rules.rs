@@ -5,7 +5,8 @@
 //! The code that applies these rules is in [`crate::model`]; nothing here is
 //! evaluated. A rule whose text is not sourced is absent, and the registry answers
 //! "rule not sourced" for it (the nuclear-weapon-free-zone treaties: treaties.csv
-//! leaves their dates and rules empty).
+//! records the dates and rule texts found for them, see data/SOURCES.md, but no rule
+//! is modelled here yet).
 
 use crate::data::ActionKind;
 use custodian_core::Date;
@@ -198,7 +199,7 @@ pub struct EntryIntoForceRule {
 }
 
 /// Entry-into-force rules whose text is sourced. The nuclear-weapon-free-zone treaties
-/// have none (treaties.csv: "dates and rule not sourced here").
+/// have none yet (treaties.csv records their sourced dates and rule texts).
 pub const EIF_RULES: &[EntryIntoForceRule] = &[
     EntryIntoForceRule {
         treaty: "NPT",

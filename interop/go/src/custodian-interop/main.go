@@ -33,7 +33,7 @@ import (
 const usage = `usage:
   custodian-interop note VKEY_FILE NOTE_FILE
   custodian-interop checkpoint VKEY_FILE NOTE_FILE
-  custodian-interop inclusion (-leaf-hex HEX | -leaf-hash HASH) -index I -size N -root HASH -proof FILE
+  custodian-interop inclusion (-leaf-hex HEX | -leaf-hex-file FILE | -leaf-hash HASH) -index I -size N -root HASH -proof FILE
   custodian-interop consistency -old M -new N -old-root HASH -new-root HASH -proof FILE
   custodian-interop merkle [-index I | -old M] LEAVES_FILE
   custodian-interop sign-checkpoint SKEY_FILE ORIGIN SIZE ROOT_HEX
@@ -256,6 +256,7 @@ func cmdInclusion(args []string) (interface{}, error) {
 	fs := flag.NewFlagSet("inclusion", flag.ContinueOnError)
 	leafHex := fs.String("leaf-hex", "", "the leaf's data, hex; its hash is tlog.RecordHash(data)")
 	leafHash := fs.String("leaf-hash", "", "the leaf hash SHA-256(0x00 || data)")
+	leafHexFile := fs.String("leaf-hex-file", "", "a file holding the leaf's data as hex (for leaves too long for an argument)")
 	index := fs.Int64("index", -1, "the leaf index (0-based)")
 	size := fs.Int64("size", -1, "the tree size")
 	root := fs.String("root", "", "the root hash of the tree of that size")
@@ -265,14 +266,31 @@ func cmdInclusion(args []string) (interface{}, error) {
 	}
 	var h tlog.Hash
 	var err error
-	hexSet, hashSet := false, false
+	hexSet, hashSet, fileSet := false, false, false
 	fs.Visit(func(f *flag.Flag) {
 		hexSet = hexSet || f.Name == "leaf-hex"
 		hashSet = hashSet || f.Name == "leaf-hash"
+		fileSet = fileSet || f.Name == "leaf-hex-file"
 	})
+	given := 0
+	for _, set := range []bool{hexSet, hashSet, fileSet} {
+		if set {
+			given++
+		}
+	}
 	switch {
-	case hexSet == hashSet:
-		return nil, usageError{"give exactly one of -leaf-hex and -leaf-hash"}
+	case given != 1:
+		return nil, usageError{"give exactly one of -leaf-hex, -leaf-hex-file and -leaf-hash"}
+	case fileSet:
+		text, err := os.ReadFile(*leafHexFile)
+		if err != nil {
+			return nil, fmt.Errorf("-leaf-hex-file: %v", err)
+		}
+		data, err := hex.DecodeString(strings.TrimSpace(string(text)))
+		if err != nil {
+			return nil, fmt.Errorf("-leaf-hex-file: %v", err)
+		}
+		h = tlog.RecordHash(data)
 	case hexSet:
 		data, err := hex.DecodeString(*leafHex)
 		if err != nil {
