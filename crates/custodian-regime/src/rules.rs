@@ -3,10 +3,9 @@
 //! exceptions, how far the membership data reaches).
 //!
 //! The code that applies these rules is in [`crate::model`]; nothing here is
-//! evaluated. A rule whose text is not sourced is absent, and the registry answers
-//! "rule not sourced" for it (the nuclear-weapon-free-zone treaties: treaties.csv
-//! records the dates and rule texts found for them, see data/SOURCES.md, but no rule
-//! is modelled here yet).
+//! evaluated. A rule whose text is not sourced, or that no condition here expresses, is
+//! absent, and the registry answers "rule not sourced" for it (Tlatelolco,
+//! Semipalatinsk; treaties.csv records their sourced dates and rule text).
 
 use crate::data::ActionKind;
 use custodian_core::Date;
@@ -159,7 +158,8 @@ pub fn npt_withdrawal_earliest(notice: Date) -> Option<Date> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EifCondition {
     /// Ratification by the named states and by `others` further signatories; in force
-    /// on the date of the deposit that completes the set (NPT Art. IX.3; PTBT).
+    /// on the date of the deposit that completes the set (NPT Art. IX.3; PTBT; with no
+    /// named state, Rarotonga Art. 15.1).
     NamedPlusOthers {
         /// The states whose ratification is required by name (the USSR as `SUN`).
         named: &'static [&'static str],
@@ -198,8 +198,10 @@ pub struct EntryIntoForceRule {
     pub citation: Citation,
 }
 
-/// Entry-into-force rules whose text is sourced. The nuclear-weapon-free-zone treaties
-/// have none yet (treaties.csv records their sourced dates and rule texts).
+/// Entry-into-force rules whose text is sourced. Of the nuclear-weapon-free-zone
+/// treaties, Tlatelolco (in force for each state individually, with waivers: no condition
+/// here expresses it) and Semipalatinsk (clause not sourced) have none; treaties.csv
+/// records what is sourced for them.
 pub const EIF_RULES: &[EntryIntoForceRule] = &[
     EntryIntoForceRule {
         treaty: "NPT",
@@ -266,6 +268,58 @@ pub const EIF_RULES: &[EntryIntoForceRule] = &[
                    signatories (US, UK, USSR) deposited their instruments of ratification",
             sources: &[
                 "https://worldhistoryproject.org/1963/10/7/president-kennedy-ratifies-the-limited-nuclear-test-ban-treaty (in force 10 October 1963, when the three Original Parties deposited their ratifications)",
+            ],
+        },
+    },
+    EntryIntoForceRule {
+        treaty: "Rarotonga",
+        condition: EifCondition::NamedPlusOthers {
+            named: &[],
+            others: 8,
+        },
+        citation: Citation {
+            article: "Rarotonga Art. 15.1",
+            text: "This Treaty shall enter into force on the date of deposit of the eighth \
+                   instrument of ratification.",
+            sources: &[
+                "https://cil.nus.edu.sg/database/single-database/?id=7907 (CIL treaty record quoting Art. 15)",
+                "treaties.csv Rarotonga row: https://lasg.org/legal/rarotonga.htm (entered into force December 11, 1986)",
+            ],
+        },
+    },
+    EntryIntoForceRule {
+        treaty: "Bangkok",
+        condition: EifCondition::Instruments {
+            count: 7,
+            delay_days: 0,
+        },
+        citation: Citation {
+            article: "Bangkok Treaty, entry-into-force clause (article number not given in the source read)",
+            text: "(paraphrase of the Thai summary) enters into force on the date seven states \
+                   have deposited instruments of ratification or accession",
+            sources: &[
+                "https://lawforasean.com/blog/2016/09/Treaty_on_the_Southeast_Asia_Nuclear_Weapon-Free_Zone (Thai summary of the entry-into-force clause)",
+                "treaties.csv Bangkok row: https://paperzz.com/doc/7992136/southeast-asia-nuclear-weapons-free-zone-treaty (IAEA INFCIRC/548: entered into force on 27 March 1997)",
+            ],
+        },
+    },
+    EntryIntoForceRule {
+        treaty: "Pelindaba",
+        condition: EifCondition::Instruments {
+            count: 28,
+            delay_days: 0,
+        },
+        citation: Citation {
+            article: "Pelindaba Treaty, entry-into-force clause (article number not given in the source read)",
+            text: "(paraphrase of the source) enters into force on the date of deposit of the \
+                   28th instrument of ratification. Applied to ratifications and accessions: \
+                   the sources call Burundi's deposit of 2009-07-15 the 28th, which it is in \
+                   memberships.csv only with the accessions of Equatorial Guinea and \
+                   Madagascar counted.",
+            sources: &[
+                "https://backup.africsis.org/malawi-ratifies-the-pelindaba-treaty (enters into force on the date of deposit of the 28th instrument of ratification)",
+                "http://wmdafricafiles.blogspot.com/2009/08/breaking-news-burundi-ratification.html (twenty-eighth deposit, by Burundi, on 15 July 2009)",
+                "treaties.csv Pelindaba row: https://www.ctbto.org/specials/famous-anniversaries/15-july-2009-pelindaba-treaty/?textonly=1 (entered into force 15 July 2009)",
             ],
         },
     },

@@ -91,6 +91,50 @@ fn tlatelolco_rule_text_and_no_single_date() {
     assert!(rule.contains("for each Government individually"), "{rule}");
 }
 
+/// The rule applied to memberships.csv on the day after the recorded date: in force
+/// since the recorded date, under every reading.
+fn computed_matches_recorded(treaty: &str, recorded_date: &str) {
+    let reg = registry();
+    let day_after = d(recorded_date).plus_days(1);
+    let answer = reg.in_force(&t(treaty), day_after).unwrap();
+    assert!(answer.rule.is_some(), "{treaty}");
+    let eval = answer.answers.unanimous().unwrap();
+    assert_ne!(eval.status, EifStatus::RuleNotSourced, "{treaty}");
+    assert_eq!(eval.since(), Some(d(recorded_date)), "{treaty}");
+    assert_eq!(
+        answer.recorded.row.entry_into_force,
+        eval.since(),
+        "{treaty}"
+    );
+    // The day before, not yet in force.
+    let before = reg
+        .in_force(&t(treaty), d(recorded_date).plus_days(-1))
+        .unwrap();
+    let before = before.answers.unanimous().unwrap();
+    assert_eq!(before.status, EifStatus::NotInForce, "{treaty}");
+    assert_eq!(before.counted.map(|c| c + 1), before.required, "{treaty}");
+}
+
+#[test]
+fn rarotonga_computed_from_memberships() {
+    // memberships.csv: the eighth Rarotonga ratification is AUS 1986-12-11 (UNODA).
+    computed_matches_recorded("Rarotonga", "1986-12-11");
+}
+
+#[test]
+fn bangkok_computed_from_memberships() {
+    // memberships.csv: the seventh Bangkok ratification is dated 1997-03-27 (KHM and SGP
+    // both deposited that day; UNODA).
+    computed_matches_recorded("Bangkok", "1997-03-27");
+}
+
+#[test]
+fn pelindaba_computed_from_memberships() {
+    // memberships.csv: 26 ratifications and 2 accessions (GNQ, MDG) before BDI's
+    // ratification of 2009-07-15, the 28th instrument (UNODA).
+    computed_matches_recorded("Pelindaba", "2009-07-15");
+}
+
 #[test]
 fn unmodelled_zones_still_answer_rule_not_sourced() {
     // Tlatelolco (per-state entry into force with waivers: the rule vocabulary has no

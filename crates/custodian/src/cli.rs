@@ -275,7 +275,7 @@ pub enum LogCommand {
 pub enum RegimeCommand {
     /// Parties, signatories and non-parties of TREATY (NWS/NNWS for the NPT) at a date.
     Status {
-        /// NPT, CTBT, TPNW, PTBT, Tlatelolco, Rarotonga, Bangkok, Pelindaba, CANWFZ.
+        /// NPT, CTBT, TPNW, PTBT, Tlatelolco, Rarotonga, Bangkok, Pelindaba, Semipalatinsk.
         treaty: String,
         /// The date (YYYY-MM-DD; default: today).
         #[arg(long)]

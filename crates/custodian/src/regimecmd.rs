@@ -230,6 +230,16 @@ pub fn run(cli: &Cli, cmd: &RegimeCommand) -> CmdResult {
                     }
                     println!("  sources: {}", sources(a));
                 }
+                let recorded = &doc["recorded"]["row"];
+                println!(
+                    "\n  recorded in treaties.csv: entry into force {}; rule: {}",
+                    recorded["entry_into_force"]
+                        .as_str()
+                        .unwrap_or("(not recorded)"),
+                    recorded["entry_into_force_rule"]
+                        .as_str()
+                        .unwrap_or("(not recorded)")
+                );
                 if !doc["from_counts"].is_null() {
                     println!(
                         "\n  from sourced counts (treaty_counts.csv): {}",
