@@ -344,38 +344,38 @@ impl ser::SerializeMap for Members<'_> {
     }
 }
 
-impl ser::SerializeStruct for Members<'_> {
-    type Ok = ();
-    type Error = CanonicalError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), CanonicalError> {
-        self.value(Cow::Borrowed(key), value)
-    }
-    fn end(self) -> Result<(), CanonicalError> {
-        self.finish()
-    }
+macro_rules! struct_members {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Members<'_> {
+            type Ok = ();
+            type Error = CanonicalError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), CanonicalError> {
+                self.value(Cow::Borrowed(key), value)
+            }
+            fn end(self) -> Result<(), CanonicalError> {
+                self.finish()
+            }
+        }
+    )*};
 }
-
-impl ser::SerializeStructVariant for Members<'_> {
-    type Ok = ();
-    type Error = CanonicalError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), CanonicalError> {
-        self.value(Cow::Borrowed(key), value)
-    }
-    fn end(self) -> Result<(), CanonicalError> {
-        self.finish()
-    }
-}
+struct_members!(SerializeStruct, SerializeStructVariant);
 
 /// Map keys must be strings (JSON object member names).
 struct KeyName;
+
+/// Implements the serializer methods of scalar types, which cannot be JSON member
+/// names, as refusals.
+macro_rules! not_a_key {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, _: $t) -> Result<String, CanonicalError> {
+            Err(unsupported("a non-string map key"))
+        }
+    )*};
+}
 
 impl ser::Serializer for KeyName {
     type Ok = String;
@@ -387,6 +387,12 @@ impl ser::Serializer for KeyName {
     type SerializeMap = ser::Impossible<String, CanonicalError>;
     type SerializeStruct = ser::Impossible<String, CanonicalError>;
     type SerializeStructVariant = ser::Impossible<String, CanonicalError>;
+
+    not_a_key!(
+        serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64
+    );
 
     fn serialize_str(self, v: &str) -> Result<String, CanonicalError> {
         Ok(v.to_owned())
@@ -408,39 +414,6 @@ impl ser::Serializer for KeyName {
         value: &T,
     ) -> Result<String, CanonicalError> {
         value.serialize(self)
-    }
-    fn serialize_bool(self, _: bool) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_i8(self, _: i8) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_i16(self, _: i16) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_i32(self, _: i32) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_i64(self, _: i64) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_u8(self, _: u8) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_u16(self, _: u16) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_u32(self, _: u32) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_u64(self, _: u64) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_f32(self, _: f32) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
-    }
-    fn serialize_f64(self, _: f64) -> Result<String, CanonicalError> {
-        Err(unsupported("a non-string map key"))
     }
     fn serialize_bytes(self, _: &[u8]) -> Result<String, CanonicalError> {
         Err(unsupported("a non-string map key"))
