@@ -6,6 +6,24 @@ mod common;
 use common::{size, Dir};
 use std::path::Path;
 
+/// Runs `log verify-inclusion` with the log's key on `checkpoint` and `proof`,
+/// which must fail with `code`; returns stderr.
+fn verify_inclusion_fails(dir: &Dir, checkpoint: &str, proof: &str, code: i32) -> String {
+    dir.fails(
+        &[
+            "log",
+            "verify-inclusion",
+            "--vkey",
+            "log.vkey",
+            "--checkpoint",
+            checkpoint,
+            "--proof",
+            proof,
+        ],
+        code,
+    )
+}
+
 /// A log with an administrator, a state officer and an inspector.
 fn setup(tag: &str) -> Dir {
     let dir = Dir::new(tag);
@@ -107,51 +125,15 @@ fn init_append_prove_and_verify_offline() {
     let flipped = format!("{}{}", if h.starts_with('0') { "1" } else { "0" }, &h[1..]);
     doc["proof"][0] = flipped.into();
     dir.write("bad-proof.json", &doc.to_string());
-    let err = dir.fails(
-        &[
-            "log",
-            "verify-inclusion",
-            "--vkey",
-            "log.vkey",
-            "--checkpoint",
-            "head.txt",
-            "--proof",
-            "bad-proof.json",
-        ],
-        3,
-    );
+    let err = verify_inclusion_fails(&dir, "head.txt", "bad-proof.json", 3);
     assert!(err.contains("does not verify"), "{err}");
     let head = std::fs::read_to_string(dir.path("head.txt")).unwrap();
     dir.write("bad-head.txt", &head.replacen("\n5\n", "\n6\n", 1));
-    let err = dir.fails(
-        &[
-            "log",
-            "verify-inclusion",
-            "--vkey",
-            "log.vkey",
-            "--checkpoint",
-            "bad-head.txt",
-            "--proof",
-            "proof.json",
-        ],
-        3,
-    );
+    let err = verify_inclusion_fails(&dir, "bad-head.txt", "proof.json", 3);
     assert!(err.contains("checkpoint does not verify"), "{err}");
     // Truncated proof and checkpoint files fail too.
     dir.write("short-proof.json", &proof[..proof.len() / 2]);
-    let err = dir.fails(
-        &[
-            "log",
-            "verify-inclusion",
-            "--vkey",
-            "log.vkey",
-            "--checkpoint",
-            "head.txt",
-            "--proof",
-            "short-proof.json",
-        ],
-        1,
-    );
+    let err = verify_inclusion_fails(&dir, "head.txt", "short-proof.json", 1);
     assert!(
         err.contains("short-proof.json: malformed proof JSON"),
         "{err}"
@@ -163,34 +145,10 @@ fn init_append_prove_and_verify_offline() {
         .push(serde_json::Value::String(h.clone()));
     longer["proof"][0] = serde_json::Value::String(h.clone());
     dir.write("extra-hash.json", &longer.to_string());
-    let err = dir.fails(
-        &[
-            "log",
-            "verify-inclusion",
-            "--vkey",
-            "log.vkey",
-            "--checkpoint",
-            "head.txt",
-            "--proof",
-            "extra-hash.json",
-        ],
-        3,
-    );
+    let err = verify_inclusion_fails(&dir, "head.txt", "extra-hash.json", 3);
     assert!(err.contains("does not verify"), "{err}");
     dir.write("short-head.txt", &head[..head.len() - 20]);
-    let err = dir.fails(
-        &[
-            "log",
-            "verify-inclusion",
-            "--vkey",
-            "log.vkey",
-            "--checkpoint",
-            "short-head.txt",
-            "--proof",
-            "proof.json",
-        ],
-        3,
-    );
+    let err = verify_inclusion_fails(&dir, "short-head.txt", "proof.json", 3);
     assert!(err.contains("checkpoint does not verify"), "{err}");
     let other_event = {
         let mut d: serde_json::Value = serde_json::from_str(&proof).unwrap();
@@ -198,19 +156,7 @@ fn init_append_prove_and_verify_offline() {
         d.to_string()
     };
     dir.write("wrong-event.json", &other_event);
-    let err = dir.fails(
-        &[
-            "log",
-            "verify-inclusion",
-            "--vkey",
-            "log.vkey",
-            "--checkpoint",
-            "head.txt",
-            "--proof",
-            "wrong-event.json",
-        ],
-        3,
-    );
+    let err = verify_inclusion_fails(&dir, "head.txt", "wrong-event.json", 3);
     assert!(err.contains("does not hold event"), "{err}");
 
     // entries prints exactly the hashed bytes: rebuilding the tree from them gives the root.
