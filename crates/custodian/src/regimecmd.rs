@@ -24,12 +24,14 @@ pub fn logged_rows(log: &Log<SqliteStore>) -> anyhow::Result<Vec<(u64, RegistryR
     Ok(ledger::logged_rows(log)?)
 }
 
-/// The registry as the log holds it.
+/// The registry as the log holds it (one read of the registry leaves).
 pub fn registry_from_log(log: &Log<SqliteStore>) -> anyhow::Result<Registry> {
-    if logged_rows(log)?.is_empty() {
+    let rows = logged_rows(log)?;
+    if rows.is_empty() {
         bail!("the log holds no registry rows (`custodian init` loads the bundled registry unless --empty-registry is given)");
     }
-    ledger::registry_from_log(log, input::now().date())
+    Tables::from_rows(rows.iter().map(|(_, r)| r))?
+        .registry(input::now().date())
         .context("the registry rows in the log do not form a valid registry")
 }
 
