@@ -187,6 +187,11 @@ pub struct ActorRevoke {
     pub actor: ActorId,
     /// Why, for the record.
     pub reason: String,
+    /// When the key is believed to have been compromised, if earlier than this
+    /// event: approvals it gave on events stated at or after this time were
+    /// accepted before the revocation was logged, and are raised as alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised_since: Option<UtcTime>,
 }
 
 /// Declares a site or facility in a state.
@@ -271,6 +276,12 @@ pub struct ControlTransfer {
     /// The condition stated for the transfer, e.g. "upon decision to go to war".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// True when the transfer is stated to take effect upon a decision to go to
+    /// war: the circumstance the United States' 1968 "questions and answers" name
+    /// as the point at which the NPT "would no longer be controlling". Written
+    /// only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wartime: bool,
 }
 
 /// An item is dismantled.
@@ -281,6 +292,117 @@ pub struct ItemDismantle {
     pub item: ItemId,
     /// Where it was dismantled.
     pub site: SiteId,
+}
+
+/// An item at a site in another state than its custodian's is deployed there
+/// under a stated arrangement (e.g. "NATO nuclear sharing"). Its status becomes
+/// `deployed`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemDeployAbroad {
+    /// The item.
+    pub item: ItemId,
+    /// The site it is at.
+    pub site: SiteId,
+    /// The host state (the site's state).
+    pub host: StateCode,
+    /// The arrangement it is deployed under.
+    pub arrangement: String,
+}
+
+/// An item is assigned to a delivery unit, possibly of another state (e.g. a
+/// dual-capable aircraft squadron of the host state).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemAssign {
+    /// The item.
+    pub item: ItemId,
+    /// The unit, as its state names it.
+    pub unit: String,
+    /// The state whose forces the unit belongs to.
+    pub unit_state: StateCode,
+    /// The delivery system, e.g. "dual-capable aircraft".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_system: Option<String>,
+}
+
+/// An exercise involving an item at a site (e.g. a certification exercise), with
+/// the states whose forces took part. An exercise does not move the item: an
+/// exercise at a site other than the item's is recorded and raised as an alert.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemExercise {
+    /// The item.
+    pub item: ItemId,
+    /// Where.
+    pub site: SiteId,
+    /// The exercise's name.
+    pub exercise: String,
+    /// The states whose forces took part.
+    pub participants: Vec<StateCode>,
+}
+
+/// An item is retired: it awaits dismantlement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRetire {
+    /// The item.
+    pub item: ItemId,
+}
+
+/// Which party a policy requirement draws its signers from, relative to the
+/// event and the item it is about.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartySelector {
+    /// The item's custodian state (before the event).
+    Custodian,
+    /// The item's controller state (before the event).
+    Controller,
+    /// The `from` state of a transfer.
+    From,
+    /// The `to` state of a transfer.
+    To,
+    /// The host state of a deployment abroad.
+    Host,
+    /// The state of the delivery unit of an assignment.
+    UnitState,
+    /// The state of the site the event names (a site registration's state).
+    SiteState,
+    /// Any party.
+    Any,
+}
+
+/// At least `count` distinct signers (the submitter and its approvers) of `role`
+/// acting for the party `party` selects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// How many distinct signers.
+    pub count: u32,
+    /// Their role.
+    pub role: Role,
+    /// Whom they act for.
+    pub party: PartySelector,
+}
+
+/// The approvals one event kind needs: every requirement must hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRule {
+    /// The event kind, e.g. `item.depart`.
+    pub kind: String,
+    /// What must hold.
+    pub require: Vec<Requirement>,
+}
+
+/// Replaces the approval policy (the generalised two-person rule) from this
+/// event on. Kinds the policy does not name need only their submitter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySet {
+    /// One rule per event kind.
+    pub rules: Vec<PolicyRule>,
 }
 
 /// An inventory change of nuclear material in a material balance area.
@@ -427,7 +549,12 @@ kinds! {
     ItemArrive(ItemArrive) = "item.arrive", [StateAuthority];
     CustodyTransfer(CustodyTransfer) = "item.custody_transfer", [StateAuthority];
     ControlTransfer(ControlTransfer) = "item.control_transfer", [StateAuthority];
+    ItemDeployAbroad(ItemDeployAbroad) = "item.deploy_abroad", [StateAuthority];
+    ItemAssign(ItemAssign) = "item.assign", [StateAuthority];
+    ItemExercise(ItemExercise) = "item.exercise", [StateAuthority];
+    ItemRetire(ItemRetire) = "item.retire", [StateAuthority];
     ItemDismantle(ItemDismantle) = "item.dismantle", [StateAuthority];
+    PolicySet(PolicySet) = "policy.set", [Administrator];
     InventoryChange(InventoryChange) = "material.inventory_change", [Operator, StateAuthority];
     PhysicalInventory(PhysicalInventory) = "material.physical_inventory", [Operator, StateAuthority, Inspector];
     Measurement(Measurement) = "material.measurement", [Operator, Inspector];
@@ -726,7 +853,55 @@ impl Payload {
                     }
                 }
             }
-            Payload::ActorRotateKey(_) | Payload::ItemArrive(_) | Payload::ItemDismantle(_) => {}
+            Payload::ItemDeployAbroad(p) => check_text("arrangement", &p.arrangement)?,
+            Payload::ItemAssign(p) => {
+                check_text("unit", &p.unit)?;
+                if let Some(d) = &p.delivery_system {
+                    check_text("delivery_system", d)?;
+                }
+            }
+            Payload::ItemExercise(p) => {
+                check_text("exercise", &p.exercise)?;
+                if p.participants.len() > 64 {
+                    return Err(FieldError::new(
+                        "participants",
+                        format!("at most 64 states, found {}", p.participants.len()),
+                    ));
+                }
+            }
+            Payload::PolicySet(p) => {
+                let mut kinds = std::collections::BTreeSet::new();
+                for (i, rule) in p.rules.iter().enumerate() {
+                    if EventKind::parse(&rule.kind).is_none() {
+                        return Err(FieldError::new(
+                            format!("rules[{i}].kind"),
+                            format!("unknown event kind {:?}", rule.kind),
+                        ));
+                    }
+                    if !kinds.insert(rule.kind.as_str()) {
+                        return Err(FieldError::new(
+                            format!("rules[{i}].kind"),
+                            format!("{:?} has a rule already", rule.kind),
+                        ));
+                    }
+                    for (j, req) in rule.require.iter().enumerate() {
+                        if req.count == 0 || req.count as usize > APPROVALS_PER_EVENT_MAX + 1 {
+                            return Err(FieldError::new(
+                                format!("rules[{i}].require[{j}].count"),
+                                format!(
+                                    "expected 1 to {} signers, found {}",
+                                    APPROVALS_PER_EVENT_MAX + 1,
+                                    req.count
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            Payload::ActorRotateKey(_)
+            | Payload::ItemArrive(_)
+            | Payload::ItemDismantle(_)
+            | Payload::ItemRetire(_) => {}
         }
         Ok(())
     }

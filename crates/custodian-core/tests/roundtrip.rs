@@ -30,15 +30,16 @@ fn grams() -> impl Strategy<Value = f64> {
 
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
-        (id(), state(), state(), proptest::option::of(text())).prop_filter_map(
+        (id(), state(), state(), proptest::option::of(text()), any::<bool>()).prop_filter_map(
             "distinct states",
-            |(i, a, b, c)| {
+            |(i, a, b, c, w)| {
                 (a != b).then(|| {
                     Payload::ControlTransfer(ControlTransfer {
                         item: ItemId::parse(&i).unwrap(),
                         from: a,
                         to: b,
                         condition: c,
+                        wartime: w,
                     })
                 })
             }

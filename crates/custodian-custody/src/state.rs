@@ -1,10 +1,40 @@
 //! Items and sites, replayed from events in log order.
+//!
+//! [`Custody::apply`] takes one event and either refuses it (naming the event and
+//! field; nothing changes) or folds it in. It keeps what later questions need:
+//! each item's current state with the events that made it so, and the record of
+//! transfers, exercises, arrivals, conflicting placements and approvals by keys
+//! later revoked as compromised. It keeps no per-event history, so memory grows
+//! with items and notable events, not with the length of the log.
 
+use crate::policy::Policy;
 use custodian_core::event::{ItemStatus, Payload};
 use custodian_core::ids::{ItemId, SiteId};
-use custodian_core::{Event, EventId, LeafIndex, StateCode, UtcTime};
+use custodian_core::{ActorId, Date, Event, EventId, LeafIndex, StateCode, UtcTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where an event is: its leaf, id and stated time. Evidence points here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventRef {
+    /// The leaf that holds it.
+    pub leaf: LeafIndex,
+    /// Its id.
+    pub event: EventId,
+    /// Its stated time.
+    pub time: UtcTime,
+}
+
+impl EventRef {
+    /// The reference to `event` in leaf `leaf`.
+    pub fn of(leaf: LeafIndex, event: &Event) -> EventRef {
+        EventRef {
+            leaf,
+            event: event.id.clone(),
+            time: event.time,
+        }
+    }
+}
 
 /// A declared site.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -18,7 +48,7 @@ pub struct SiteInfo {
     /// What it is (`storage`, `air_base`, ...).
     pub site_type: String,
     /// The event that declared it.
-    pub declared_by: EventId,
+    pub declared_by: EventRef,
 }
 
 /// Where an item is.
@@ -45,6 +75,39 @@ pub enum Location {
     },
 }
 
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::AtSite { site, since } => write!(f, "at {site} since {since}"),
+            Location::InTransit { from, to, .. } => write!(f, "in transit from {from} to {to}"),
+        }
+    }
+}
+
+/// An item's deployment abroad.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Deployment {
+    /// The host state.
+    pub host: StateCode,
+    /// The arrangement stated.
+    pub arrangement: String,
+    /// The event that deployed it.
+    pub by: EventRef,
+}
+
+/// An item's assignment to a delivery unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    /// The unit.
+    pub unit: String,
+    /// The unit's state.
+    pub unit_state: StateCode,
+    /// The delivery system, if stated.
+    pub delivery_system: Option<String>,
+    /// The event that assigned it.
+    pub by: EventRef,
+}
+
 /// An item's state after some events.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ItemState {
@@ -60,8 +123,121 @@ pub struct ItemState {
     pub custodian: StateCode,
     /// The state that may authorise its use.
     pub controller: StateCode,
-    /// The events that made this state, in order, with their leaves.
-    pub history: Vec<(LeafIndex, EventId)>,
+    /// Its deployment abroad, while it lasts (ends when it departs).
+    pub deployment: Option<Deployment>,
+    /// Its delivery unit, while assigned (ends when it departs or retires).
+    pub assignment: Option<Assignment>,
+    /// The event that produced or first declared it.
+    pub produced_by: EventRef,
+    /// The event that put it where it is (its production, arrival or departure).
+    pub located_by: EventRef,
+    /// The event that gave it its present custodian.
+    pub custody_by: EventRef,
+    /// The event that gave it its present controller.
+    pub control_by: EventRef,
+    /// Its latest event.
+    pub last: EventRef,
+}
+
+/// A custody or control transfer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    /// The item.
+    pub item: ItemId,
+    /// `custody` or `control`.
+    pub what: TransferKind,
+    /// From which state.
+    pub from: StateCode,
+    /// To which state.
+    pub to: StateCode,
+    /// The stated condition of a control transfer.
+    pub condition: Option<String>,
+    /// The transfer event.
+    pub by: EventRef,
+}
+
+/// What a transfer passes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    /// Physical custody.
+    Custody,
+    /// Authority to use.
+    Control,
+}
+
+/// An exercise involving an item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExerciseRecord {
+    /// The item.
+    pub item: ItemId,
+    /// Where the exercise was held.
+    pub site: SiteId,
+    /// The site's state.
+    pub site_state: StateCode,
+    /// Its name.
+    pub exercise: String,
+    /// The states whose forces took part.
+    pub participants: Vec<StateCode>,
+    /// The item's custodian then.
+    pub custodian: StateCode,
+    /// The item's controller then.
+    pub controller: StateCode,
+    /// The exercise event.
+    pub by: EventRef,
+}
+
+/// Two events that place the same item in two places at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// The item.
+    pub item: ItemId,
+    /// Where the later event places it.
+    pub claimed: SiteId,
+    /// The later event.
+    pub claimed_by: EventRef,
+    /// Where the record had it.
+    pub recorded: Location,
+    /// The event that put it there.
+    pub recorded_by: EventRef,
+}
+
+/// An approval (or submission) signed by a key its actor later revoked as
+/// compromised since a time at or before the event's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SuspectApproval {
+    /// The signer.
+    pub actor: ActorId,
+    /// Compromised since.
+    pub compromised_since: UtcTime,
+    /// The event it approved.
+    pub event: EventRef,
+    /// The item the event is about, if any.
+    pub item: Option<ItemId>,
+}
+
+/// An arrival, with the destination its departure declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Arrival {
+    /// The item.
+    pub item: ItemId,
+    /// The declared destination.
+    pub declared: SiteId,
+    /// Where it arrived.
+    pub arrived: SiteId,
+    /// The arrival event.
+    pub by: EventRef,
+}
+
+/// A state that ceased to exist, and who continues it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ceased {
+    /// The historical state.
+    pub state: StateCode,
+    /// From when it no longer exists.
+    pub on: Date,
+    /// Its continuator.
+    pub continued_by: StateCode,
 }
 
 /// Why an event does not fit the record. The state is unchanged.
@@ -84,6 +260,16 @@ pub enum CustodyError {
         field: &'static str,
         /// The site.
         site: SiteId,
+    },
+    /// The event names a state that does not exist at its date.
+    #[error("event {event}: field payload.{field}: {reason}")]
+    NoSuchState {
+        /// The event.
+        event: EventId,
+        /// The field.
+        field: String,
+        /// Why.
+        reason: String,
     },
     /// An item or site id is used twice.
     #[error("event {event}: field payload.{field}: {id} already exists")]
@@ -121,49 +307,59 @@ pub enum CustodyError {
     },
 }
 
-/// An arrival, with the destination its departure declared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Arrival {
-    /// The item.
-    pub item: ItemId,
-    /// The declared destination.
-    pub declared: SiteId,
-    /// Where it arrived.
-    pub arrived: SiteId,
-    /// When.
-    pub at: UtcTime,
-    /// The arrival event.
-    pub event: EventId,
-}
-
 /// Items and sites as the events so far make them.
 #[derive(Clone, Debug, Default)]
 pub struct Custody {
     sites: BTreeMap<SiteId, SiteInfo>,
     items: BTreeMap<ItemId, ItemState>,
-    last_time: BTreeMap<ItemId, UtcTime>,
     arrivals: Vec<Arrival>,
+    transfers: Vec<Transfer>,
+    exercises: Vec<ExerciseRecord>,
+    conflicts: Vec<Conflict>,
+    suspect: Vec<SuspectApproval>,
+    policy: Policy,
+    policy_by: Option<EventRef>,
+    known_states: BTreeSet<StateCode>,
+    ceased: Vec<Ceased>,
+    compromised: BTreeMap<ActorId, UtcTime>,
+    dismantled: usize,
 }
 
 impl Custody {
-    /// An empty record.
+    /// An empty record under the default policy, checking states only against
+    /// the registry rows it is given (see [`Custody::with_ceased`]).
     pub fn new() -> Custody {
         Custody::default()
     }
 
-    /// Replays `events` (in log order) up to and including `until`.
+    /// States that ceased to exist (from the regime's sourced rules): events
+    /// naming one after its date are refused.
+    pub fn with_ceased(mut self, ceased: Vec<Ceased>) -> Custody {
+        self.ceased = ceased;
+        self
+    }
+
+    /// Keys revoked as compromised since a time (from the log's `actor.revoke`
+    /// events): signatures by them on events stated at or after that time are
+    /// recorded as suspect.
+    pub fn with_compromised(mut self, compromised: BTreeMap<ActorId, UtcTime>) -> Custody {
+        self.compromised = compromised;
+        self
+    }
+
+    /// Replays `events` (in log order), skipping those stated after `until`.
     pub fn replay<'e>(
+        mut self,
         events: impl IntoIterator<Item = (LeafIndex, &'e Event)>,
         until: Option<UtcTime>,
     ) -> Result<Custody, CustodyError> {
-        let mut c = Custody::new();
         for (leaf, event) in events {
             if until.is_some_and(|u| event.time > u) {
                 continue;
             }
-            c.apply(leaf, event)?;
+            self.apply(leaf, event)?;
         }
-        Ok(c)
+        Ok(self)
     }
 
     /// The declared sites.
@@ -176,14 +372,14 @@ impl Custody {
         self.sites.get(site)
     }
 
-    /// Every arrival, in log order, with its declared destination.
-    pub fn arrivals(&self) -> &[Arrival] {
-        &self.arrivals
-    }
-
-    /// Every item.
+    /// Every item, by id.
     pub fn items(&self) -> impl Iterator<Item = &ItemState> {
         self.items.values()
+    }
+
+    /// Number of items (dismantled ones included).
+    pub fn item_count(&self) -> usize {
+        self.items.len()
     }
 
     /// One item.
@@ -191,8 +387,39 @@ impl Custody {
         self.items.get(item)
     }
 
-    /// The state an item's site is in (its destination's while in transit is not
-    /// a location: `None` then).
+    /// Every arrival, in log order, with its declared destination.
+    pub fn arrivals(&self) -> &[Arrival] {
+        &self.arrivals
+    }
+
+    /// Every custody and control transfer, in log order.
+    pub fn transfers(&self) -> &[Transfer] {
+        &self.transfers
+    }
+
+    /// Every exercise, in log order.
+    pub fn exercises(&self) -> &[ExerciseRecord] {
+        &self.exercises
+    }
+
+    /// Every pair of events that placed an item in two places at once.
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
+    }
+
+    /// Every signature by a key revoked as compromised, on an event stated after
+    /// the compromise.
+    pub fn suspect_approvals(&self) -> &[SuspectApproval] {
+        &self.suspect
+    }
+
+    /// The approval policy in force, and the event that set it (`None`: the
+    /// default).
+    pub fn policy(&self) -> (&Policy, Option<&EventRef>) {
+        (&self.policy, self.policy_by.as_ref())
+    }
+
+    /// The state an item is in: its site's (`None` while in transit).
     pub fn item_state_code(&self, item: &ItemState) -> Option<StateCode> {
         match &item.location {
             Location::AtSite { site, .. } => self.sites.get(site).map(|s| s.state),
@@ -200,33 +427,69 @@ impl Custody {
         }
     }
 
+    /// Checks that `state` exists at `time`: it has not ceased to exist, and when
+    /// the log holds a states table, it is in it.
+    pub fn state_exists(&self, state: StateCode, time: UtcTime) -> Result<(), String> {
+        if let Some(c) = self.ceased.iter().find(|c| c.state == state) {
+            if time.date() >= c.on {
+                return Err(format!(
+                    "state {state} ceased to exist on {} (continued by {}); expected a state that exists on {}",
+                    c.on,
+                    c.continued_by,
+                    time.date()
+                ));
+            }
+            return Ok(());
+        }
+        if !self.known_states.is_empty() && !self.known_states.contains(&state) {
+            return Err(format!(
+                "unknown state {state}: expected a state of the log's registry (table states)"
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_state(
+        &self,
+        event: &Event,
+        field: impl Into<String>,
+        state: StateCode,
+    ) -> Result<(), CustodyError> {
+        self.state_exists(state, event.time)
+            .map_err(|reason| CustodyError::NoSuchState {
+                event: event.id.clone(),
+                field: field.into(),
+                reason,
+            })
+    }
+
     fn known_site(
         &self,
         event: &Event,
         field: &'static str,
         site: &SiteId,
-    ) -> Result<(), CustodyError> {
-        if self.sites.contains_key(site) {
-            Ok(())
-        } else {
-            Err(CustodyError::UnknownSite {
+    ) -> Result<&SiteInfo, CustodyError> {
+        self.sites
+            .get(site)
+            .ok_or_else(|| CustodyError::UnknownSite {
                 event: event.id.clone(),
                 field,
                 site: site.clone(),
             })
-        }
+    }
+
+    /// The item an event is about, with its state before the event, or `None`
+    /// for events about no existing item (productions included).
+    pub fn subject(&self, event: &Event) -> Option<&ItemState> {
+        item_of(&event.payload)
+            .filter(|_| !matches!(event.payload, Payload::ItemProduce(_)))
+            .and_then(|id| self.items.get(id))
     }
 
     /// Applies one event. Events of other kinds are ignored. On error, nothing
     /// changes.
     pub fn apply(&mut self, leaf: LeafIndex, event: &Event) -> Result<(), CustodyError> {
-        let contradiction =
-            |field: &'static str, expected: String, found: String| CustodyError::Contradiction {
-                event: event.id.clone(),
-                field,
-                expected,
-                found,
-            };
+        let here = EventRef::of(leaf, event);
         match &event.payload {
             Payload::SiteRegister(p) => {
                 if self.sites.contains_key(&p.site) {
@@ -236,6 +499,7 @@ impl Custody {
                         id: p.site.to_string(),
                     });
                 }
+                self.check_state(event, "state", p.state)?;
                 self.sites.insert(
                     p.site.clone(),
                     SiteInfo {
@@ -243,7 +507,7 @@ impl Custody {
                         name: p.name.clone(),
                         state: p.state,
                         site_type: p.site_type.clone(),
-                        declared_by: event.id.clone(),
+                        declared_by: here,
                     },
                 );
                 return Ok(());
@@ -257,6 +521,17 @@ impl Custody {
                     });
                 }
                 self.known_site(event, "site", &p.site)?;
+                self.check_state(event, "custodian", p.custodian)?;
+                self.check_state(event, "controller", p.controller)?;
+                if p.status == ItemStatus::Dismantled {
+                    return Err(CustodyError::Contradiction {
+                        event: event.id.clone(),
+                        field: "status",
+                        expected: "deployed, stockpiled or retired".into(),
+                        found: "dismantled".into(),
+                    });
+                }
+                self.note_signers(&here, event, Some(&p.item));
                 self.items.insert(
                     p.item.clone(),
                     ItemState {
@@ -269,33 +544,61 @@ impl Custody {
                         },
                         custodian: p.custodian,
                         controller: p.controller,
-                        history: vec![(leaf, event.id.clone())],
+                        deployment: None,
+                        assignment: None,
+                        produced_by: here.clone(),
+                        located_by: here.clone(),
+                        custody_by: here.clone(),
+                        control_by: here.clone(),
+                        last: here,
                     },
                 );
-                self.last_time.insert(p.item.clone(), event.time);
+                return Ok(());
+            }
+            Payload::PolicySet(p) => {
+                self.policy = Policy::from_set(p);
+                self.policy_by = Some(here);
+                return Ok(());
+            }
+            Payload::RegistryRow(row) if row.table == "states" => {
+                // Only the code matters here; the regime engine validates the row.
+                if let Some(code) = row
+                    .row
+                    .get("iso3")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| StateCode::parse(s).ok())
+                {
+                    self.known_states.insert(code);
+                }
                 return Ok(());
             }
             _ => {}
         }
         let Some(item_id) = item_of(&event.payload) else {
+            self.note_signers(&here, event, None);
             return Ok(());
         };
-        let mut item =
-            self.items
-                .get(item_id)
-                .cloned()
-                .ok_or_else(|| CustodyError::UnknownItem {
-                    event: event.id.clone(),
-                    item: item_id.clone(),
-                })?;
-        if let Some(last) = self.last_time.get(item_id) {
-            if event.time < *last {
-                return Err(CustodyError::TimeGoesBack {
-                    event: event.id.clone(),
-                    time: event.time,
-                    last: *last,
-                });
-            }
+        let mut item = self
+            .items
+            .get(item_id)
+            .cloned()
+            .ok_or_else(|| CustodyError::UnknownItem {
+                event: event.id.clone(),
+                item: item_id.clone(),
+            })?;
+        let contradiction =
+            |field: &'static str, expected: String, found: String| CustodyError::Contradiction {
+                event: event.id.clone(),
+                field,
+                expected,
+                found,
+            };
+        if event.time < item.last.time {
+            return Err(CustodyError::TimeGoesBack {
+                event: event.id.clone(),
+                time: event.time,
+                last: item.last.time,
+            });
         }
         if item.status == ItemStatus::Dismantled {
             return Err(contradiction(
@@ -304,6 +607,10 @@ impl Custody {
                 item_id.to_string(),
             ));
         }
+        let mut transfer = None;
+        let mut exercise = None;
+        let mut conflict = None;
+        let mut arrival = None;
         match &event.payload {
             Payload::ItemDepart(p) => {
                 self.known_site(event, "from", &p.from)?;
@@ -311,11 +618,7 @@ impl Custody {
                 match &item.location {
                     Location::AtSite { site, .. } if *site == p.from => {}
                     other => {
-                        return Err(contradiction(
-                            "from",
-                            format!("{other:?}"),
-                            p.from.to_string(),
-                        ));
+                        return Err(contradiction("from", format!("{other}"), p.from.to_string()))
                     }
                 }
                 if p.arrive_by_utc <= event.time {
@@ -331,6 +634,9 @@ impl Custody {
                     departed: event.time,
                     arrive_by: p.arrive_by_utc,
                 };
+                item.located_by = here.clone();
+                item.deployment = None;
+                item.assignment = None;
             }
             Payload::ItemArrive(p) => {
                 self.known_site(event, "site", &p.site)?;
@@ -338,20 +644,20 @@ impl Custody {
                     return Err(contradiction(
                         "site",
                         "a departure before an arrival".into(),
-                        format!("{:?}", item.location),
+                        format!("an arrival while {}", item.location),
                     ));
                 };
-                self.arrivals.push(Arrival {
+                arrival = Some(Arrival {
                     item: item_id.clone(),
                     declared: to.clone(),
                     arrived: p.site.clone(),
-                    at: event.time,
-                    event: event.id.clone(),
+                    by: here.clone(),
                 });
                 item.location = Location::AtSite {
                     site: p.site.clone(),
                     since: event.time,
                 };
+                item.located_by = here.clone();
             }
             Payload::CustodyTransfer(p) => {
                 if item.custodian != p.from {
@@ -361,7 +667,17 @@ impl Custody {
                         p.from.to_string(),
                     ));
                 }
+                self.check_state(event, "to", p.to)?;
                 item.custodian = p.to;
+                item.custody_by = here.clone();
+                transfer = Some(Transfer {
+                    item: item_id.clone(),
+                    what: TransferKind::Custody,
+                    from: p.from,
+                    to: p.to,
+                    condition: None,
+                    by: here.clone(),
+                });
             }
             Payload::ControlTransfer(p) => {
                 if item.controller != p.from {
@@ -371,39 +687,222 @@ impl Custody {
                         p.from.to_string(),
                     ));
                 }
+                self.check_state(event, "to", p.to)?;
                 item.controller = p.to;
+                item.control_by = here.clone();
+                transfer = Some(Transfer {
+                    item: item_id.clone(),
+                    what: TransferKind::Control,
+                    from: p.from,
+                    to: p.to,
+                    condition: p.condition.clone(),
+                    by: here.clone(),
+                });
+            }
+            Payload::ItemDeployAbroad(p) => {
+                let site = self.known_site(event, "site", &p.site)?;
+                match &item.location {
+                    Location::AtSite { site: at, .. } if *at == p.site => {}
+                    other => {
+                        return Err(contradiction("site", format!("{other}"), p.site.to_string()))
+                    }
+                }
+                if site.state != p.host {
+                    return Err(contradiction(
+                        "host",
+                        format!("the site's state {}", site.state),
+                        p.host.to_string(),
+                    ));
+                }
+                if p.host == item.custodian {
+                    return Err(contradiction(
+                        "host",
+                        format!("a state other than the custodian {}", item.custodian),
+                        p.host.to_string(),
+                    ));
+                }
+                item.status = ItemStatus::Deployed;
+                item.deployment = Some(Deployment {
+                    host: p.host,
+                    arrangement: p.arrangement.clone(),
+                    by: here.clone(),
+                });
+            }
+            Payload::ItemAssign(p) => {
+                self.check_state(event, "unit_state", p.unit_state)?;
+                if item.status == ItemStatus::Retired {
+                    return Err(contradiction(
+                        "item",
+                        "an item that is not retired".into(),
+                        "a retired item".into(),
+                    ));
+                }
+                item.assignment = Some(Assignment {
+                    unit: p.unit.clone(),
+                    unit_state: p.unit_state,
+                    delivery_system: p.delivery_system.clone(),
+                    by: here.clone(),
+                });
+            }
+            Payload::ItemExercise(p) => {
+                let site = self.known_site(event, "site", &p.site)?;
+                for (i, state) in p.participants.iter().enumerate() {
+                    self.check_state(event, format!("participants[{i}]"), *state)?;
+                }
+                let here_site = matches!(&item.location, Location::AtSite { site, .. } if *site == p.site);
+                if !here_site {
+                    conflict = Some(Conflict {
+                        item: item_id.clone(),
+                        claimed: p.site.clone(),
+                        claimed_by: here.clone(),
+                        recorded: item.location.clone(),
+                        recorded_by: item.located_by.clone(),
+                    });
+                }
+                exercise = Some(ExerciseRecord {
+                    item: item_id.clone(),
+                    site: p.site.clone(),
+                    site_state: site.state,
+                    exercise: p.exercise.clone(),
+                    participants: p.participants.clone(),
+                    custodian: item.custodian,
+                    controller: item.controller,
+                    by: here.clone(),
+                });
+            }
+            Payload::ItemRetire(_) => {
+                if item.status == ItemStatus::Retired {
+                    return Err(contradiction(
+                        "item",
+                        "an item that is not retired yet".into(),
+                        "a retired item".into(),
+                    ));
+                }
+                item.status = ItemStatus::Retired;
+                item.assignment = None;
             }
             Payload::ItemDismantle(p) => {
                 self.known_site(event, "site", &p.site)?;
                 match &item.location {
                     Location::AtSite { site, .. } if *site == p.site => {}
                     other => {
-                        return Err(contradiction(
-                            "site",
-                            format!("{other:?}"),
-                            p.site.to_string(),
-                        ));
+                        return Err(contradiction("site", format!("{other}"), p.site.to_string()))
                     }
                 }
+                if item.status != ItemStatus::Retired {
+                    return Err(contradiction(
+                        "item",
+                        "a retired item (retire it first)".into(),
+                        format!("a {} item", status_name(item.status)),
+                    ));
+                }
                 item.status = ItemStatus::Dismantled;
+                self.dismantled += 1;
             }
             _ => {}
         }
-        item.history.push((leaf, event.id.clone()));
-        self.last_time.insert(item_id.clone(), event.time);
+        // Nothing below can fail: the event is accepted.
+        self.note_signers(&here, event, Some(item_id));
+        item.last = here;
+        self.transfers.extend(transfer);
+        self.exercises.extend(exercise);
+        self.conflicts.extend(conflict);
+        self.arrivals.extend(arrival);
         self.items.insert(item_id.clone(), item);
         Ok(())
     }
+
+    /// Records signatures on `event` by keys revoked as compromised before it.
+    fn note_signers(&mut self, here: &EventRef, event: &Event, item: Option<&ItemId>) {
+        if self.compromised.is_empty() {
+            return;
+        }
+        let signers = std::iter::once(&event.actor).chain(event.approvals.iter().map(|a| &a.actor));
+        for actor in signers {
+            if let Some(since) = self.compromised.get(actor) {
+                if event.time >= *since {
+                    self.suspect.push(SuspectApproval {
+                        actor: actor.clone(),
+                        compromised_since: *since,
+                        event: here.clone(),
+                        item: item.cloned(),
+                    });
+                }
+            }
+        }
+    }
 }
 
-/// The item an event is about, if it is about one (other than its production).
-fn item_of(payload: &Payload) -> Option<&ItemId> {
+/// The name of a status as written in JSON.
+pub fn status_name(status: ItemStatus) -> &'static str {
+    match status {
+        ItemStatus::Deployed => "deployed",
+        ItemStatus::Stockpiled => "stockpiled",
+        ItemStatus::Retired => "retired",
+        ItemStatus::Dismantled => "dismantled",
+    }
+}
+
+/// The item an event is about, if it is about one (its production included).
+pub fn item_of(payload: &Payload) -> Option<&ItemId> {
     match payload {
+        Payload::ItemProduce(p) => Some(&p.item),
         Payload::ItemDepart(p) => Some(&p.item),
         Payload::ItemArrive(p) => Some(&p.item),
         Payload::CustodyTransfer(p) => Some(&p.item),
         Payload::ControlTransfer(p) => Some(&p.item),
+        Payload::ItemDeployAbroad(p) => Some(&p.item),
+        Payload::ItemAssign(p) => Some(&p.item),
+        Payload::ItemExercise(p) => Some(&p.item),
+        Payload::ItemRetire(p) => Some(&p.item),
         Payload::ItemDismantle(p) => Some(&p.item),
+        _ => None,
+    }
+}
+
+impl CustodyError {
+    /// The event field at fault (`payload.to`, `time`) and what was wrong, for
+    /// errors that name the event elsewhere.
+    pub fn field_and_detail(&self) -> (String, String) {
+        match self {
+            CustodyError::UnknownItem { item, .. } => {
+                ("payload.item".into(), format!("unknown item {item}"))
+            }
+            CustodyError::UnknownSite { field, site, .. } => {
+                (format!("payload.{field}"), format!("unknown site {site}"))
+            }
+            CustodyError::NoSuchState { field, reason, .. } => {
+                (format!("payload.{field}"), reason.clone())
+            }
+            CustodyError::Duplicate { field, id, .. } => {
+                (format!("payload.{field}"), format!("{id} already exists"))
+            }
+            CustodyError::Contradiction {
+                field,
+                expected,
+                found,
+                ..
+            } => (
+                format!("payload.{field}"),
+                format!("expected {expected}, found {found}"),
+            ),
+            CustodyError::TimeGoesBack { time, last, .. } => (
+                "time".into(),
+                format!("{time} is before the item's last event at {last}"),
+            ),
+        }
+    }
+}
+
+/// The site an event names, whose state a policy may select.
+pub fn site_of(payload: &Payload) -> Option<&SiteId> {
+    match payload {
+        Payload::ItemProduce(p) => Some(&p.site),
+        Payload::ItemDepart(p) => Some(&p.from),
+        Payload::ItemArrive(p) => Some(&p.site),
+        Payload::ItemDeployAbroad(p) => Some(&p.site),
+        Payload::ItemExercise(p) => Some(&p.site),
+        Payload::ItemDismantle(p) => Some(&p.site),
         _ => None,
     }
 }

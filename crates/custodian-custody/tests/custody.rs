@@ -118,7 +118,8 @@ fn state_at_any_time_is_derived_from_the_events() {
             to: st("XBB"),
         }),
     ));
-    let mid = Custody::replay(
+    let mid = Custody::new()
+        .replay(
         events
             .iter()
             .enumerate()
@@ -140,7 +141,10 @@ fn state_at_any_time_is_derived_from_the_events() {
     );
     assert_eq!(end.item_state_code(w), Some(st("XBB")));
     assert_eq!((w.custodian, w.controller), (st("XBB"), st("XAA")));
-    assert_eq!(w.history.len(), 4);
+    assert_eq!(w.last.event.as_str(), "e-8");
+    assert_eq!(w.custody_by.leaf, LeafIndex(7));
+    assert_eq!(w.located_by.event.as_str(), "e-7");
+    assert_eq!(w.produced_by.event.as_str(), "e-5");
 }
 
 #[test]
@@ -201,6 +205,7 @@ fn inconsistent_events_are_refused_and_change_nothing() {
                     from: st("XAA"),
                     to: st("XBB"),
                     condition: None,
+                    wartime: false,
                 }),
             ),
             "unknown item w-9",
@@ -227,17 +232,30 @@ fn inconsistent_events_are_refused_and_change_nothing() {
             "{want}"
         );
     }
-    // Nothing happens to a dismantled item.
+    // Nothing happens to a dismantled item; an item is retired before it is
+    // dismantled.
     let mut events = base();
-    events.push(ev(
-        6,
+    let dismantle = ev(
+        7,
         "2026-02-01T00:00:00Z",
         Payload::ItemDismantle(ItemDismantle {
             item: item("w-1"),
             site: site("depot"),
         }),
+    );
+    let err = replay(&[events.clone(), vec![dismantle.clone()]].concat()).unwrap_err();
+    assert!(err.to_string().contains("a retired item (retire it first)"), "{err}");
+    events.push(ev(
+        6,
+        "2026-01-20T00:00:00Z",
+        Payload::ItemRetire(custodian_core::event::ItemRetire { item: item("w-1") }),
     ));
+    events.push(dismantle);
     let mut c = replay(&events).unwrap();
+    assert_eq!(
+        c.item(&item("w-1")).unwrap().status,
+        ItemStatus::Dismantled
+    );
     let err = c
         .apply(
             LeafIndex(9),
@@ -328,17 +346,30 @@ fn custody_and_control_that_differ_raise_an_alert() {
             from: st("XAA"),
             to: st("XBB"),
             condition: Some("upon decision to go to war (hypothetical)".into()),
+            wartime: true,
         }),
     ));
     let c = replay(&events).unwrap();
     assert_eq!(
         alerts(&c, t("2026-03-02T00:00:00Z")),
         vec![custodian_custody::Alert {
-            item: item("w-1"),
+            item: Some(item("w-1")),
             kind: AlertKind::CustodyControlDiffer {
                 custodian: st("XAA"),
                 controller: st("XBB")
             },
+            evidence: vec![
+                custodian_custody::EventRef {
+                    leaf: LeafIndex(4),
+                    event: EventId::parse("e-5").unwrap(),
+                    time: t("2026-01-02T00:00:00Z"),
+                },
+                custodian_custody::EventRef {
+                    leaf: LeafIndex(5),
+                    event: EventId::parse("e-6").unwrap(),
+                    time: t("2026-03-01T00:00:00Z"),
+                },
+            ],
         }]
     );
 }

@@ -540,6 +540,45 @@ fn live_actor<'a>(
     }
 }
 
+/// Why a [`SubmissionRule`] refused a submission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field events[{event_index}]{field}: {message}")]
+pub struct RuleError {
+    /// Which event of the submission.
+    pub event_index: usize,
+    /// The field within the event, with its leading dot (`.payload.to`), or empty.
+    pub field: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+/// A rule a submission must pass beyond the registry's own: the custody engine's
+/// consistency checks and approval policy (the two-person rule) are one. It is
+/// called in log order, on appends and in the audit, with the registry as it
+/// stands before the submission, after the registry's rules have passed.
+///
+/// A rule keeps its own state, built from the submissions it has passed. After
+/// it refuses one, its state is unspecified: callers discard it (an append is
+/// refused as a whole; an audit stops).
+pub trait SubmissionRule {
+    /// Checks `signed`, the leaf at `leaf`, and takes in its effects.
+    fn check(
+        &mut self,
+        registry: &Registry,
+        leaf: LeafIndex,
+        signed: &SignedSubmission,
+    ) -> Result<(), RuleError>;
+}
+
+/// The rule that accepts everything (a log with no engine rules).
+pub struct NoRule;
+
+impl SubmissionRule for NoRule {
+    fn check(&mut self, _: &Registry, _: LeafIndex, _: &SignedSubmission) -> Result<(), RuleError> {
+        Ok(())
+    }
+}
+
 /// Whether any event of `signed` changes the registry (used by stores to know
 /// when to write their copy).
 pub fn touches_registry(signed: &SignedSubmission) -> bool {

@@ -15,7 +15,10 @@
 //! 6. `checkpoint`: every checkpoint's root equals the recomputed root at its size;
 //!    the latest checkpoint covers every leaf;
 //! 7. `events`: the event index lists exactly the events of the leaves, in order;
-//! 8. `actors`: the stored actor table equals the registry rebuilt from the leaves.
+//! 8. `actors`: the stored actor table equals the registry rebuilt from the leaves;
+//! 9. `rule`: each submission passes the engine rule given to [`audit_with`]
+//!    (the custody engine's consistency and approval policy), re-derived from
+//!    the leaves before it.
 
 use crate::{Store, StoreError, StoredLeaf};
 use custodian_core::{LeafIndex, SignedSubmission, TreeSize};
@@ -23,7 +26,7 @@ use custodian_ledger::checkpoint::{self, Checkpoint};
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::keys::VerifierKey;
 use custodian_ledger::proof::stored_hash_count;
-use custodian_ledger::registry::{Registry, SignatureCheck};
+use custodian_ledger::registry::{NoRule, Registry, SignatureCheck, SubmissionRule};
 use custodian_ledger::tree::Frontier;
 use custodian_ledger::Hash;
 use std::collections::VecDeque;
@@ -96,6 +99,8 @@ pub enum Check {
     Events,
     /// The stored actor registry.
     Actors,
+    /// An engine rule (custody, approval policy).
+    Rule,
     /// The store could not be read.
     Storage,
 }
@@ -110,6 +115,7 @@ impl fmt::Display for Check {
             Check::Checkpoint => "checkpoint",
             Check::Events => "events",
             Check::Actors => "actors",
+            Check::Rule => "rule",
             Check::Storage => "storage",
         })
     }
@@ -145,6 +151,17 @@ fn storage(e: StoreError) -> AuditFailure {
 pub fn audit<S: Store + ?Sized>(
     store: &S,
     pinned: Option<&VerifierKey>,
+    progress: impl FnMut(u64, u64),
+) -> Result<AuditReport, AuditFailure> {
+    audit_with(store, pinned, &mut NoRule, progress)
+}
+
+/// [`audit`], with every submission also checked against `rule` (check 9), in log
+/// order, with the registry rebuilt up to it.
+pub fn audit_with<S: Store + ?Sized>(
+    store: &S,
+    pinned: Option<&VerifierKey>,
+    rule: &mut dyn SubmissionRule,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<AuditReport, AuditFailure> {
     let meta = store.meta().map_err(storage)?;
@@ -301,6 +318,8 @@ pub fn audit<S: Store + ?Sized>(
                         .check(&signed, LeafIndex(next), signing)
                         .map_err(|e| fail(Check::Submission, &entry, e.to_string()))?;
                     checks.extend(staged.take_checks().into_iter().map(|c| (next, c)));
+                    rule.check(&registry, LeafIndex(next), &signed)
+                        .map_err(|e| fail(Check::Rule, &entry, e.to_string()))?;
                     registry.commit(staged);
                     checked.push((next, signed));
                     new_hashes.clear();

@@ -12,7 +12,9 @@ use custodian_ledger::checkpoint::{self, Checkpoint};
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::keys::{SigningKey, VerifierKey};
 use custodian_ledger::proof::{self, ProofError};
-use custodian_ledger::registry::{verify_checks, Registry, RegistryError};
+use custodian_ledger::registry::{
+    verify_checks, NoRule, Registry, RegistryError, RuleError, SubmissionRule,
+};
 use custodian_ledger::tree::Frontier;
 use custodian_ledger::Hash;
 use std::collections::BTreeSet;
@@ -27,6 +29,14 @@ pub enum AppendError {
         index: usize,
         /// Why.
         reason: RegistryError,
+    },
+    /// A submission breaks an engine rule (custody, approval policy).
+    #[error("submission {index}: {reason}")]
+    Refused {
+        /// Zero-based position of the submission in the group.
+        index: usize,
+        /// Why.
+        reason: RuleError,
     },
     /// An event id is already in the log or repeated in the group.
     #[error(
@@ -178,12 +188,27 @@ impl<S: Store> Log<S> {
         Ok(out)
     }
 
-    /// Appends `submissions` as one atomic group: all are applied, in order, or
-    /// none. `log_key` signs the new checkpoint.
+    /// Appends `submissions` as one atomic group under the registry's rules
+    /// only: all are applied, in order, or none. `log_key` signs the new
+    /// checkpoint. Logs that hold items use [`Log::append_with`] and the custody
+    /// engine's rule.
     pub fn append(
         &mut self,
         submissions: &[SignedSubmission],
         log_key: &SigningKey,
+    ) -> Result<AppendReceipt, AppendError> {
+        self.append_with(submissions, log_key, &mut NoRule)
+    }
+
+    /// Appends `submissions` as one atomic group: all are applied, in order, or
+    /// none. Each must pass the registry's rules and then `rule`, which sees the
+    /// registry as it stands before the submission. After a refusal `rule`'s
+    /// state is unspecified (see [`SubmissionRule`]).
+    pub fn append_with(
+        &mut self,
+        submissions: &[SignedSubmission],
+        log_key: &SigningKey,
+        rule: &mut dyn SubmissionRule,
     ) -> Result<AppendReceipt, AppendError> {
         if submissions.is_empty() {
             return Err(AppendError::Empty);
@@ -230,6 +255,8 @@ impl<S: Store> Log<S> {
                 .map_err(|reason| AppendError::Rejected { index, reason })?;
             verify_checks(&staged.checks)
                 .map_err(|reason| AppendError::Rejected { index, reason })?;
+            rule.check(&registry, leaf, signed)
+                .map_err(|reason| AppendError::Refused { index, reason })?;
             registry.commit(staged);
             for (event_index, event) in signed.submission.events.iter().enumerate() {
                 if !ids_in_group.insert(event.id.clone()) {

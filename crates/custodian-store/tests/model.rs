@@ -170,6 +170,7 @@ impl Harness {
                 let got = self.admin(Payload::ActorRevoke(ActorRevoke {
                     actor: actor(&name(a)),
                     reason: "test".into(),
+                    compromised_since: None,
                 }));
                 if got {
                     self.actors.get_mut(&a).expect("model has it").revoked = true;

@@ -154,6 +154,10 @@ pub enum ActorCommand {
         /// Why, for the record.
         #[arg(long)]
         reason: String,
+        /// When the key is believed compromised (YYYY-MM-DDTHH:MM:SSZ), if
+        /// earlier: what it signed from then on is raised by `custodian alerts`.
+        #[arg(long, value_name = "TIME")]
+        compromised_since: Option<String>,
         /// The administrator's signing key file.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,

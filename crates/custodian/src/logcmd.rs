@@ -247,12 +247,22 @@ pub fn actor(cli: &Cli, cmd: &ActorCommand) -> CmdResult {
             });
             submit(cli, key, vec![payload])?
         }
-        ActorCommand::Revoke { id, reason, key } => submit(
+        ActorCommand::Revoke {
+            id,
+            reason,
+            compromised_since,
+            key,
+        } => submit(
             cli,
             key,
             vec![Payload::ActorRevoke(ActorRevoke {
                 actor: ActorId::parse(id)?,
                 reason: reason.clone(),
+                compromised_since: compromised_since
+                    .as_deref()
+                    .map(custodian_core::UtcTime::parse)
+                    .transpose()
+                    .context("--compromised-since")?,
             })],
         )?,
         ActorCommand::RotateKey {
