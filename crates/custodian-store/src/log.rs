@@ -255,9 +255,6 @@ impl<S: Store> Log<S> {
                 .map_err(|reason| AppendError::Rejected { index, reason })?;
             verify_checks(&staged.checks)
                 .map_err(|reason| AppendError::Rejected { index, reason })?;
-            rule.check(&registry, leaf, signed)
-                .map_err(|reason| AppendError::Refused { index, reason })?;
-            registry.commit(staged);
             for (event_index, event) in signed.submission.events.iter().enumerate() {
                 if !ids_in_group.insert(event.id.clone()) {
                     return Err(AppendError::DuplicateEvent {
@@ -266,6 +263,23 @@ impl<S: Store> Log<S> {
                         id: event.id.to_string(),
                     });
                 }
+            }
+            if let Err(reason) = rule.check(&registry, leaf, signed) {
+                // A resubmitted event usually breaks the rule too (a site declared
+                // twice); name the plainer fault. Only refusals pay for the lookup.
+                for (event_index, event) in signed.submission.events.iter().enumerate() {
+                    if self.store.event_location(&event.id)?.is_some() {
+                        return Err(AppendError::DuplicateEvent {
+                            index,
+                            event_index,
+                            id: event.id.to_string(),
+                        });
+                    }
+                }
+                return Err(AppendError::Refused { index, reason });
+            }
+            registry.commit(staged);
+            for (event_index, event) in signed.submission.events.iter().enumerate() {
                 batch.events.push(EventLocation {
                     id: event.id.clone(),
                     leaf,

@@ -132,7 +132,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         Some("Log administrator".into()),
         time("2026-01-05T07:00:00Z"),
     )?;
-    log.append(&[genesis], &log_key)?;
+    crate::record::append(&mut log, &[genesis], &log_key)??;
     println!(
         "1. Created the log {:?} in {}",
         scenario.origin,
@@ -174,7 +174,7 @@ pub fn run(cli: &Cli) -> CmdResult {
         },
         &admin_key,
     )?;
-    let r = log.append(&[signed], &log_key)?;
+    let r = crate::record::append(&mut log, &[signed], &log_key)??;
     println!(
         "2. The administrator registered {} actors (leaf {}):",
         scenario.actors.len(),
@@ -234,7 +234,7 @@ pub fn run(cli: &Cli) -> CmdResult {
             },
             key,
         )?;
-        let r = log.append(std::slice::from_ref(&signed), &log_key)?;
+        let r = crate::record::append(&mut log, std::slice::from_ref(&signed), &log_key)??;
         let approved = if s.approvers.is_empty() {
             String::new()
         } else {
@@ -448,9 +448,10 @@ fn show_refusal(
     what: &str,
     signed: &SignedSubmission,
 ) {
-    match log.append(std::slice::from_ref(signed), log_key) {
-        Ok(_) => println!("   {what}: ACCEPTED (this is a bug)"),
-        Err(e) => println!("   {what}: {e}"),
+    match crate::record::append(log, std::slice::from_ref(signed), log_key) {
+        Ok(Ok(_)) => println!("   {what}: ACCEPTED (this is a bug)"),
+        Ok(Err(e)) => println!("   {what}: {e}"),
+        Err(e) => println!("   {what}: cannot read the log: {e:#}"),
     }
 }
 

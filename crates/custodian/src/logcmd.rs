@@ -70,7 +70,7 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
         None,
         input::now(),
     )?;
-    let mut receipt = log.append(&[genesis], &log_key)?;
+    let mut receipt = crate::record::append(&mut log, &[genesis], &log_key)??;
     let secretariat_key_path = PathBuf::from("secretariat.key");
     let registry_loaded = if args.empty_registry {
         None
@@ -156,7 +156,7 @@ pub fn load_bundled_registry(
         },
         admin_key,
     )?;
-    log.append(&[signed], log_key)?;
+    crate::record::append(log, &[signed], log_key)??;
     write_secret(key_path, &key.to_text())?;
     let tables = custodian_regime::ledger::bundled_rows()?;
     let rows = tables.iter().map(|(_, r)| r.len()).sum();
@@ -194,7 +194,7 @@ fn submit(cli: &Cli, key_path: &Path, payloads: Vec<Payload>) -> anyhow::Result<
     };
     submission.check()?;
     let signed = sign_submission(submission, &key)?;
-    Ok(log.append(&[signed], &log_key)?)
+    Ok(crate::record::append(&mut log, &[signed], &log_key)??)
 }
 
 fn next_seq(log: &Log<SqliteStore>, actor: &ActorId) -> anyhow::Result<u64> {
@@ -396,7 +396,7 @@ fn append(cli: &Cli, file: &Path, key: Option<&Path>) -> CmdResult {
         Input::Events(lines) => {
             let key_path = key.ok_or_else(|| anyhow!("{name}: the lines are unsigned events: give the submitting actor's key with --key"))?;
             let signed = sign_lines(&log, &name, &lines, key_path, None, None)?;
-            log.append(&[signed], &log_key).map_err(|e| {
+            crate::record::append(&mut log, &[signed], &log_key)?.map_err(|e| {
                 let line = match &e {
                     AppendError::Rejected { reason, .. } => {
                         event_index_of(reason).map(|i| lines[i].number)
@@ -404,6 +404,7 @@ fn append(cli: &Cli, file: &Path, key: Option<&Path>) -> CmdResult {
                     AppendError::DuplicateEvent { event_index, .. } => {
                         Some(lines[*event_index].number)
                     }
+                    AppendError::Refused { reason, .. } => Some(lines[reason.event_index].number),
                     _ => None,
                 };
                 match line {
@@ -415,9 +416,10 @@ fn append(cli: &Cli, file: &Path, key: Option<&Path>) -> CmdResult {
         Input::Submissions(subs) => {
             let lines: Vec<usize> = subs.iter().map(|(l, _)| *l).collect();
             let subs: Vec<SignedSubmission> = subs.into_iter().map(|(_, s)| s).collect();
-            log.append(&subs, &log_key).map_err(|e| {
+            crate::record::append(&mut log, &subs, &log_key)?.map_err(|e| {
                 let index = match &e {
                     AppendError::Rejected { index, .. }
+                    | AppendError::Refused { index, .. }
                     | AppendError::DuplicateEvent { index, .. }
                     | AppendError::Encoding { index, .. } => Some(*index),
                     _ => None,
@@ -839,7 +841,10 @@ pub fn audit(cli: &Cli, args: &AuditArgs) -> CmdResult {
     let pinned = args.vkey.as_deref().map(read_verifier_key).transpose()?;
     let store = SqliteStore::open(&cli.db_path())?;
     let started = std::time::Instant::now();
-    let report = audit_store::audit(&store, pinned.as_ref(), |_, _| {})
+    let mut rule = custodian_custody::CustodyRule::new(
+        custodian_custody::Custody::new().with_ceased(crate::record::ceased_states()),
+    );
+    let report = audit_store::audit_with(&store, pinned.as_ref(), &mut rule, |_, _| {})
         .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;
     let seconds = started.elapsed().as_secs_f64();
     if cli.json {

@@ -23,6 +23,7 @@ mod keyfile;
 mod logcmd;
 mod merklecmd;
 mod output;
+mod record;
 mod regimecmd;
 
 use clap::Parser;

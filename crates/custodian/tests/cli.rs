@@ -224,6 +224,7 @@ fn bad_input_names_file_line_and_field_and_applies_nothing() {
         &format!(
             "{}\n",
             SITE.replace("{\"kind\"", "{\"id\":\"once\",\"kind\"")
+                .replace("depot-1", "depot-3")
         ),
     );
     dir.ok(&["log", "append", "ok.jsonl", "--key", "xaa-officer-1.key"]);
@@ -355,7 +356,8 @@ fn replayed_reordered_forged_and_altered_submissions_are_refused() {
         "{err}"
     );
     // Altered after signing.
-    let second = dir.ok(&["log", "sign", "e.jsonl", "--key", "xaa-officer-1.key"]);
+    dir.write("e2site.jsonl", &format!("{}\n", SITE.replace("depot-1", "depot-2")));
+    let second = dir.ok(&["log", "sign", "e2site.jsonl", "--key", "xaa-officer-1.key"]);
     dir.write("altered.jsonl", &second.replace("Depot 1", "Depot 9"));
     let err = dir.fails(&["log", "append", "altered.jsonl"], 1);
     assert!(

@@ -1,0 +1,119 @@
+//! The custody record of a log: replaying its leaves through the custody engine,
+//! and the one append path every command uses, so the engine's rules (item
+//! consistency, the approval policy) hold for everything that enters the log.
+
+use anyhow::{anyhow, Context};
+use custodian_core::event::Payload;
+use custodian_core::{ActorId, Date, EventKind, LeafIndex, SignedSubmission, StateCode, UtcTime};
+use custodian_custody::{Ceased, Custody, CustodyRule};
+use custodian_ledger::keys::SigningKey;
+use custodian_store::log::{AppendError, AppendReceipt, Log};
+use custodian_store::{Store, StoreError};
+use std::collections::BTreeMap;
+
+/// Leaves read per round trip.
+const LEAVES_PER_READ: u64 = 512;
+
+/// States that ceased to exist, from the regime engine's sourced continuations.
+pub fn ceased_states() -> Vec<Ceased> {
+    custodian_regime::rules::SUCCESSIONS
+        .iter()
+        .filter_map(|c| {
+            Some(Ceased {
+                state: StateCode::parse(c.predecessor).ok()?,
+                on: Date::parse(c.from).ok()?,
+                continued_by: StateCode::parse(c.successor).ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Calls `f` with every leaf of the log, in order, parsed strictly.
+pub fn for_each_leaf<S: Store>(
+    log: &Log<S>,
+    mut f: impl FnMut(LeafIndex, SignedSubmission) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let size = log.size()?.0;
+    let mut next = 0;
+    while next < size {
+        let to = (next + LEAVES_PER_READ).min(size);
+        for leaf in log.store().read_leaves(next, to)? {
+            let signed = SignedSubmission::from_leaf_bytes(&leaf.data).map_err(|e| {
+                StoreError::Damaged(format!("leaf {}: {e}; run `custodian audit`", leaf.index))
+            })?;
+            f(LeafIndex(leaf.index), signed)?;
+        }
+        next = to;
+    }
+    Ok(())
+}
+
+/// The custody rule with every leaf of the log folded in: what new submissions
+/// are checked against.
+pub fn rule_of<S: Store>(log: &Log<S>) -> anyhow::Result<CustodyRule> {
+    let mut rule = CustodyRule::new(Custody::new().with_ceased(ceased_states()));
+    for_each_leaf(log, |leaf, signed| {
+        rule.preload(leaf, &signed)
+            .map_err(|e| anyhow!("leaf {}: {e}; run `custodian audit`", leaf.0))
+    })?;
+    Ok(rule)
+}
+
+/// Appends `submissions` as one group under the registry's rules and the custody
+/// engine's: how the command-line tool writes to a log (registry rows, which the
+/// custody engine only reads, are appended by the regime engine).
+pub fn append<S: Store>(
+    log: &mut Log<S>,
+    submissions: &[SignedSubmission],
+    log_key: &SigningKey,
+) -> anyhow::Result<Result<AppendReceipt, AppendError>> {
+    let mut rule = rule_of(log)?;
+    Ok(log.append_with(submissions, log_key, &mut rule))
+}
+
+/// Keys revoked as compromised since a time, from the log's `actor.revoke` events.
+pub fn compromised<S: Store>(log: &Log<S>) -> anyhow::Result<BTreeMap<ActorId, UtcTime>> {
+    let mut out = BTreeMap::new();
+    for (_, event) in log.events_of_kind(EventKind::ActorRevoke)? {
+        if let Payload::ActorRevoke(r) = event.payload {
+            if let Some(since) = r.compromised_since {
+                out.insert(r.actor, since);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The custody record as of `at` (events stated later are left out), with the
+/// log's compromised keys.
+pub fn custody_at<S: Store>(log: &Log<S>, at: UtcTime) -> anyhow::Result<Custody> {
+    let mut custody = Custody::new()
+        .with_ceased(ceased_states())
+        .with_compromised(compromised(log)?);
+    for_each_leaf(log, |leaf, signed| {
+        for event in &signed.submission.events {
+            if event.time <= at {
+                custody
+                    .apply(leaf, event)
+                    .map_err(|e| anyhow!("leaf {}: {e}; run `custodian audit`", leaf.0))?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(custody)
+}
+
+/// Parses `--at`: a date (the end of that day, UTC) or a UTC time; default now.
+pub fn parse_at(at: Option<&str>) -> anyhow::Result<UtcTime> {
+    let Some(text) = at else {
+        return Ok(crate::input::now());
+    };
+    if let Ok(t) = UtcTime::parse(text) {
+        return Ok(t);
+    }
+    let date = Date::parse(text).with_context(|| {
+        format!("--at {text:?}: expected a date YYYY-MM-DD or a time YYYY-MM-DDTHH:MM:SSZ")
+    })?;
+    UtcTime::from_unix_seconds(date.plus_days(1).start_utc().unix_seconds() - 1)
+        .ok_or_else(|| anyhow!("--at {text:?}: out of range"))
+}
