@@ -122,7 +122,7 @@ pub fn alerts(custody: &Custody, now: UtcTime) -> Vec<Alert> {
         let alert = |kind| Alert {
             item: Some(arrival.item.clone()),
             kind,
-            evidence: vec![arrival.by.clone()],
+            evidence: vec![arrival.departed_by.clone(), arrival.by.clone()],
         };
         out.push(alert(AlertKind::ArrivedElsewhere {
             declared: declared.clone(),

@@ -22,6 +22,6 @@ pub use alerts::{alerts, Alert, AlertKind};
 pub use policy::{Policy, PolicyError, Signer};
 pub use rule::CustodyRule;
 pub use state::{
-    item_of, Arrival, Ceased, Conflict, Custody, CustodyError, EventRef, ExerciseRecord,
-    ItemState, Location, SiteInfo, SuspectApproval, Transfer, TransferKind,
+    item_of, Arrival, Ceased, Conflict, Custody, CustodyError, EventRef, ExerciseRecord, ItemState,
+    Location, SiteInfo, SuspectApproval, Transfer, TransferKind,
 };

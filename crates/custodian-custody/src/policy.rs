@@ -115,8 +115,14 @@ impl Default for Policy {
             (EventKind::ItemArrive, vec![req(1, Custodian)]),
             (EventKind::CustodyTransfer, vec![req(1, From), req(1, To)]),
             (EventKind::ControlTransfer, vec![req(1, From), req(1, To)]),
-            (EventKind::ItemDeployAbroad, vec![req(2, Custodian), req(1, Host)]),
-            (EventKind::ItemAssign, vec![req(2, Custodian), req(1, UnitState)]),
+            (
+                EventKind::ItemDeployAbroad,
+                vec![req(2, Custodian), req(1, Host)],
+            ),
+            (
+                EventKind::ItemAssign,
+                vec![req(2, Custodian), req(1, UnitState)],
+            ),
             (EventKind::ItemRetire, vec![req(1, Controller)]),
             (EventKind::ItemDismantle, vec![req(2, Custodian)]),
         ];

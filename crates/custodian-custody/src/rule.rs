@@ -67,9 +67,6 @@ impl SubmissionRule for CustodyRule {
                 .and_then(|site| self.custody.site(site))
                 .map(|site| site.state);
             let parties = parties_of(event, before, site_state);
-            self.custody
-                .apply(leaf, event)
-                .map_err(|e| rule_error(i, &e))?;
             // The registry has verified every signer: registered, unrevoked,
             // distinct, signature valid.
             let signers: Vec<Signer> = std::iter::once(&s.actor)
@@ -81,14 +78,19 @@ impl SubmissionRule for CustodyRule {
                     party: r.party.clone(),
                 })
                 .collect();
+            // Under the policy in force before the event (a `policy.set` is
+            // judged by the policy it replaces); an inconsistent event is named
+            // as such first.
             let (policy, _) = self.custody.policy();
-            policy
-                .check(event, &parties, &signers)
-                .map_err(|e| RuleError {
-                    event_index: i,
-                    field: ".approvals".into(),
-                    message: e.to_string(),
-                })?;
+            let allowed = policy.check(event, &parties, &signers);
+            self.custody
+                .apply(leaf, event)
+                .map_err(|e| rule_error(i, &e))?;
+            allowed.map_err(|e| RuleError {
+                event_index: i,
+                field: ".approvals".into(),
+                message: e.to_string(),
+            })?;
         }
         Ok(())
     }

@@ -152,6 +152,10 @@ pub struct Transfer {
     pub to: StateCode,
     /// The stated condition of a control transfer.
     pub condition: Option<String>,
+    /// True when a control transfer is stated to take effect upon a decision to go
+    /// to war (the event's `wartime`); always false for a custody transfer, whose
+    /// event states no such condition.
+    pub wartime: bool,
     /// The transfer event.
     pub by: EventRef,
 }
@@ -225,6 +229,8 @@ pub struct Arrival {
     pub declared: SiteId,
     /// Where it arrived.
     pub arrived: SiteId,
+    /// The departure that declared the destination.
+    pub departed_by: EventRef,
     /// The arrival event.
     pub by: EventRef,
 }
@@ -489,6 +495,14 @@ impl Custody {
     /// Applies one event. Events of other kinds are ignored. On error, nothing
     /// changes.
     pub fn apply(&mut self, leaf: LeafIndex, event: &Event) -> Result<(), CustodyError> {
+        self.apply_payload(leaf, event)?;
+        // Every accepted event's signers, whatever its kind.
+        let here = EventRef::of(leaf, event);
+        self.note_signers(&here, event, item_of(&event.payload));
+        Ok(())
+    }
+
+    fn apply_payload(&mut self, leaf: LeafIndex, event: &Event) -> Result<(), CustodyError> {
         let here = EventRef::of(leaf, event);
         match &event.payload {
             Payload::SiteRegister(p) => {
@@ -531,7 +545,6 @@ impl Custody {
                         found: "dismantled".into(),
                     });
                 }
-                self.note_signers(&here, event, Some(&p.item));
                 self.items.insert(
                     p.item.clone(),
                     ItemState {
@@ -575,17 +588,16 @@ impl Custody {
             _ => {}
         }
         let Some(item_id) = item_of(&event.payload) else {
-            self.note_signers(&here, event, None);
             return Ok(());
         };
-        let mut item = self
-            .items
-            .get(item_id)
-            .cloned()
-            .ok_or_else(|| CustodyError::UnknownItem {
-                event: event.id.clone(),
-                item: item_id.clone(),
-            })?;
+        let mut item =
+            self.items
+                .get(item_id)
+                .cloned()
+                .ok_or_else(|| CustodyError::UnknownItem {
+                    event: event.id.clone(),
+                    item: item_id.clone(),
+                })?;
         let contradiction =
             |field: &'static str, expected: String, found: String| CustodyError::Contradiction {
                 event: event.id.clone(),
@@ -618,7 +630,11 @@ impl Custody {
                 match &item.location {
                     Location::AtSite { site, .. } if *site == p.from => {}
                     other => {
-                        return Err(contradiction("from", format!("{other}"), p.from.to_string()))
+                        return Err(contradiction(
+                            "from",
+                            format!("{other}"),
+                            p.from.to_string(),
+                        ))
                     }
                 }
                 if p.arrive_by_utc <= event.time {
@@ -651,6 +667,7 @@ impl Custody {
                     item: item_id.clone(),
                     declared: to.clone(),
                     arrived: p.site.clone(),
+                    departed_by: item.located_by.clone(),
                     by: here.clone(),
                 });
                 item.location = Location::AtSite {
@@ -676,6 +693,7 @@ impl Custody {
                     from: p.from,
                     to: p.to,
                     condition: None,
+                    wartime: false,
                     by: here.clone(),
                 });
             }
@@ -696,6 +714,7 @@ impl Custody {
                     from: p.from,
                     to: p.to,
                     condition: p.condition.clone(),
+                    wartime: p.wartime,
                     by: here.clone(),
                 });
             }
@@ -704,7 +723,11 @@ impl Custody {
                 match &item.location {
                     Location::AtSite { site: at, .. } if *at == p.site => {}
                     other => {
-                        return Err(contradiction("site", format!("{other}"), p.site.to_string()))
+                        return Err(contradiction(
+                            "site",
+                            format!("{other}"),
+                            p.site.to_string(),
+                        ))
                     }
                 }
                 if site.state != p.host {
@@ -749,7 +772,8 @@ impl Custody {
                 for (i, state) in p.participants.iter().enumerate() {
                     self.check_state(event, format!("participants[{i}]"), *state)?;
                 }
-                let here_site = matches!(&item.location, Location::AtSite { site, .. } if *site == p.site);
+                let here_site =
+                    matches!(&item.location, Location::AtSite { site, .. } if *site == p.site);
                 if !here_site {
                     conflict = Some(Conflict {
                         item: item_id.clone(),
@@ -786,7 +810,11 @@ impl Custody {
                 match &item.location {
                     Location::AtSite { site, .. } if *site == p.site => {}
                     other => {
-                        return Err(contradiction("site", format!("{other}"), p.site.to_string()))
+                        return Err(contradiction(
+                            "site",
+                            format!("{other}"),
+                            p.site.to_string(),
+                        ))
                     }
                 }
                 if item.status != ItemStatus::Retired {
@@ -802,7 +830,6 @@ impl Custody {
             _ => {}
         }
         // Nothing below can fail: the event is accepted.
-        self.note_signers(&here, event, Some(item_id));
         item.last = here;
         self.transfers.extend(transfer);
         self.exercises.extend(exercise);

@@ -120,13 +120,13 @@ fn state_at_any_time_is_derived_from_the_events() {
     ));
     let mid = Custody::new()
         .replay(
-        events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (LeafIndex(i as u64), e)),
-        Some(t("2026-02-01T12:00:00Z")),
-    )
-    .unwrap();
+            events
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (LeafIndex(i as u64), e)),
+            Some(t("2026-02-01T12:00:00Z")),
+        )
+        .unwrap();
     let w = mid.item(&item("w-1")).unwrap();
     assert!(matches!(w.location, Location::InTransit { .. }), "{w:?}");
     assert_eq!(mid.item_state_code(w), None);
@@ -244,7 +244,10 @@ fn inconsistent_events_are_refused_and_change_nothing() {
         }),
     );
     let err = replay(&[events.clone(), vec![dismantle.clone()]].concat()).unwrap_err();
-    assert!(err.to_string().contains("a retired item (retire it first)"), "{err}");
+    assert!(
+        err.to_string().contains("a retired item (retire it first)"),
+        "{err}"
+    );
     events.push(ev(
         6,
         "2026-01-20T00:00:00Z",
@@ -252,10 +255,7 @@ fn inconsistent_events_are_refused_and_change_nothing() {
     ));
     events.push(dismantle);
     let mut c = replay(&events).unwrap();
-    assert_eq!(
-        c.item(&item("w-1")).unwrap().status,
-        ItemStatus::Dismantled
-    );
+    assert_eq!(c.item(&item("w-1")).unwrap().status, ItemStatus::Dismantled);
     let err = c
         .apply(
             LeafIndex(9),

@@ -164,6 +164,30 @@ impl<S: Store> Log<S> {
         proof::prove_consistency(old, new, &StoreHashes(&self.store))
     }
 
+    /// Calls `f` with every leaf from `from` on, in order, parsed strictly (a leaf
+    /// that does not parse is reported as damage: run the audit). Reads the store
+    /// in groups of leaves, so memory stays small whatever the log's size.
+    pub fn for_each_submission<E: From<StoreError>>(
+        &self,
+        from: u64,
+        mut f: impl FnMut(LeafIndex, SignedSubmission) -> Result<(), E>,
+    ) -> Result<(), E> {
+        const LEAVES_PER_READ: u64 = 512;
+        let size = self.store.tree_size()?.0;
+        let mut next = from;
+        while next < size {
+            let to = (next + LEAVES_PER_READ).min(size);
+            for leaf in self.store.read_leaves(next, to)? {
+                let signed = SignedSubmission::from_leaf_bytes(&leaf.data).map_err(|e| {
+                    StoreError::Damaged(format!("leaf {}: {e}; run `custodian audit`", leaf.index))
+                })?;
+                f(LeafIndex(leaf.index), signed)?;
+            }
+            next = to;
+        }
+        Ok(())
+    }
+
     /// Every event of `kind` in the log, in log order, with the leaf that holds it.
     /// Each leaf read is parsed strictly (canonical form included).
     pub fn events_of_kind(&self, kind: EventKind) -> Result<Vec<(LeafIndex, Event)>, StoreError> {
