@@ -30,9 +30,14 @@ fn grams() -> impl Strategy<Value = f64> {
 
 fn payload() -> impl Strategy<Value = Payload> {
     prop_oneof![
-        (id(), state(), state(), proptest::option::of(text()), any::<bool>()).prop_filter_map(
-            "distinct states",
-            |(i, a, b, c, w)| {
+        (
+            id(),
+            state(),
+            state(),
+            proptest::option::of(text()),
+            any::<bool>()
+        )
+            .prop_filter_map("distinct states", |(i, a, b, c, w)| {
                 (a != b).then(|| {
                     Payload::ControlTransfer(ControlTransfer {
                         item: ItemId::parse(&i).unwrap(),
@@ -42,8 +47,7 @@ fn payload() -> impl Strategy<Value = Payload> {
                         wartime: w,
                     })
                 })
-            }
-        ),
+            }),
         (id(), state(), state()).prop_filter_map("distinct states", |(i, a, b)| {
             (a != b).then(|| {
                 Payload::CustodyTransfer(CustodyTransfer {

@@ -15,6 +15,12 @@
 //!   [`TreatyStatus`] from dated actions.
 //! - [`query`]: status of all states, a state's profile, entry into force, forces,
 //!   deployments, history; plain serializable answers with sources.
+//! - [`obligations`]: treaty obligations (NPT Art. I and II, TPNW Art. 1(1)(g), the
+//!   zone treaties' stationing clauses) evaluated over the registry and the custody
+//!   record under every interpretation, with general rules (VCLT Art. 28,
+//!   acquiescence) applied as reasoning steps.
+//! - [`positions`]: positions.csv by question, each row classified by the reading it
+//!   aligns with.
 //!
 //! ```
 //! use custodian_core::{Date, StateCode};
@@ -39,6 +45,8 @@ pub mod data;
 pub mod error;
 pub mod ledger;
 pub mod model;
+pub mod obligations;
+pub mod positions;
 pub mod query;
 pub mod readings;
 pub mod rules;
@@ -46,6 +54,8 @@ pub mod rules;
 pub use data::{ActionKind, MembershipAction, TreatyId};
 pub use error::{Place, RegimeError};
 pub use model::{Registry, StateInfo, TreatyStatus};
+pub use obligations::{evaluate, Finding, Verdict};
+pub use positions::{positions_on, PositionsAnswer};
 pub use query::{
     DeploymentsAnswer, EifEvaluation, EifStatus, ForcesAnswer, History, InForce, NptCategory,
     StateProfile, StatusAll, StatusTable,

@@ -1,6 +1,6 @@
 //! Command-line arguments and dispatch.
 
-use crate::{demo, keyfile, logcmd, merklecmd, regimecmd, CmdResult};
+use crate::{complycmd, demo, itemcmd, keyfile, logcmd, merklecmd, regimecmd, scenario, CmdResult};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -85,10 +85,114 @@ pub enum Command {
     /// of any date, rebuilt from the log, every contested fact answered per reading.
     #[command(subcommand)]
     Regime(RegimeCommand),
+    /// One item's state (as of any time) or its history.
+    #[command(subcommand)]
+    Item(ItemCommand),
+    /// The items of the record as of a time, by state, custodian or controller.
+    Items(ItemsArgs),
+    /// What the record itself raises: overdue transits, arrivals elsewhere,
+    /// custody and control that differ, signatures by compromised keys, items
+    /// in two places at once.
+    Alerts {
+        /// As of this date (end of day, UTC) or time [default: now].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
+    /// Evaluate treaty obligations over the record under every interpretation:
+    /// verdicts with their evidence and reasoning.
+    Comply(ComplyArgs),
+    /// States' stated positions on a contested question, by reading and year
+    /// (no QUESTION: list the questions).
+    Positions {
+        /// The question's id, e.g. `nuclear-sharing`.
+        question: Option<String>,
+    },
+    /// Check an evidence bundle written by `comply --evidence`, offline.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Run a bundled scenario on a fresh database.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// RFC 9162 Merkle computations on a file of hex-encoded leaves, one per line,
     /// for checks against other implementations. Prints JSON.
     #[command(subcommand)]
     Merkle(MerkleCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ComplyArgs {
+    /// Only this obligation (e.g. `npt-art-1`) [default: all].
+    #[arg(long, value_name = "ID")]
+    pub obligation: Option<String>,
+    /// Only this interpretation, or `all` [default: all].
+    #[arg(long, value_name = "ID")]
+    pub interpretation: Option<String>,
+    /// As of this date (end of day, UTC) or time [default: now].
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+    /// Also write the findings with the signed checkpoint and an inclusion
+    /// proof of every event they cite, for `custodian evidence verify`.
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceCommand {
+    /// Verify an evidence bundle against the log's verifier key: the checkpoint's
+    /// signature, every inclusion proof, every cited event. Needs no database.
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+        /// The log's verifier key (text or file).
+        #[arg(long, value_name = "KEY")]
+        vkey: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ScenarioCommand {
+    /// List the bundled scenarios.
+    List,
+    /// Build a scenario's log (in custodian-scenario-NAME.db unless --db) and
+    /// show its items, alerts and findings.
+    Run {
+        /// The scenario: `nato-sharing` or `covert-relocation`.
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ItemCommand {
+    /// An item's state: status, location, custodian, controller, deployment,
+    /// assignment, each with the event that made it so.
+    Show {
+        /// The item id.
+        id: String,
+        /// As of this date (end of day, UTC) or time [default: now].
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
+    },
+    /// Every event about an item, in log order, with its leaf and signers.
+    History {
+        /// The item id.
+        id: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ItemsArgs {
+    /// As of this date (end of day, UTC) or time [default: now].
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+    /// Only items on the territory of this state (ISO 3166-1 alpha-3).
+    #[arg(long, value_name = "ISO3")]
+    pub state: Option<String>,
+    /// Only items in this state's custody.
+    #[arg(long, value_name = "ISO3")]
+    pub custodian: Option<String>,
+    /// Only items under this state's control.
+    #[arg(long, value_name = "ISO3")]
+    pub controller: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -391,5 +495,15 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Demo(_) => demo::run(&cli),
         Command::Regime(cmd) => regimecmd::run(&cli, cmd),
         Command::Merkle(cmd) => merklecmd::run(&cli, cmd),
+        Command::Item(cmd) => itemcmd::item(&cli, cmd),
+        Command::Items(args) => itemcmd::items(&cli, args),
+        Command::Alerts { at } => itemcmd::alerts(&cli, at.as_deref()),
+        Command::Comply(args) => complycmd::comply(&cli, args),
+        Command::Positions { question } => complycmd::positions(&cli, question.as_deref()),
+        Command::Evidence(EvidenceCommand::Verify { file, vkey }) => {
+            complycmd::evidence_verify(&cli, file, vkey)
+        }
+        Command::Scenario(ScenarioCommand::List) => scenario::list(&cli),
+        Command::Scenario(ScenarioCommand::Run { name }) => scenario::run(&cli, name),
     }
 }

@@ -6,86 +6,23 @@ use crate::keyfile::write_secret;
 use crate::logcmd::{
     consistency_doc, inclusion_doc, verify_consistency_files, verify_inclusion_files,
 };
+use crate::scenario::{self, clear_previous, with_suffix};
 use crate::{CmdResult, Failure};
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use custodian_core::event::{ActorRegister, PublicKey};
 use custodian_core::{
-    ActorId, Date, Event, EventId, Party, Payload, Role, SignedSubmission, StateCode, Submission,
-    UtcTime,
+    ActorId, Date, Event, EventId, Party, Payload, SignedSubmission, StateCode, Submission, UtcTime,
 };
 use custodian_ledger::keys::SigningKey;
-use custodian_ledger::submission::{approve, sign_submission};
+use custodian_ledger::submission::sign_submission;
 use custodian_regime::TreatyId;
 use custodian_store::log::{genesis_submission, Log};
 use custodian_store::sqlite::SqliteStore;
 use custodian_store::{audit, Meta, Store};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const SCENARIO: &str = include_str!("../scenarios/ledger-demo.json");
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scenario {
-    about: String,
-    origin: String,
-    actors: Vec<ScenarioActor>,
-    submissions: Vec<ScenarioSubmission>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScenarioActor {
-    id: ActorId,
-    role: Role,
-    party: Party,
-    name: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScenarioSubmission {
-    actor: ActorId,
-    #[serde(default)]
-    approvers: Vec<ActorId>,
-    events: Vec<serde_json::Value>,
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut p = path.to_path_buf().into_os_string();
-    p.push(suffix);
-    PathBuf::from(p)
-}
-
-/// Removes a previous demo run's files, refusing to touch a database that is not ours.
-fn clear_previous(db: &Path, log_key: &Path, keys: &Path, proofs: &Path) -> anyhow::Result<()> {
-    if db.exists() {
-        SqliteStore::open(db).with_context(|| {
-            format!(
-                "{}: exists and is not a Custodian database; not removing it (choose another --db)",
-                db.display()
-            )
-        })?;
-        std::fs::remove_file(db)?;
-        println!("(removed the previous demo database {})", db.display());
-    }
-    for extra in [
-        with_suffix(db, "-wal"),
-        with_suffix(db, "-shm"),
-        log_key.to_path_buf(),
-    ] {
-        if extra.exists() {
-            std::fs::remove_file(&extra)?;
-        }
-    }
-    for dir in [keys, proofs] {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir)?;
-        }
-    }
-    Ok(())
-}
 
 fn time(text: &str) -> UtcTime {
     UtcTime::parse(text).expect("the scenario's times are valid literals")
@@ -93,8 +30,7 @@ fn time(text: &str) -> UtcTime {
 
 /// Runs the demo.
 pub fn run(cli: &Cli) -> CmdResult {
-    let scenario: Scenario =
-        serde_json::from_str(SCENARIO).context("the bundled scenario is malformed")?;
+    let scenario = scenario::parse("ledger-demo", SCENARIO)?;
     let db = cli
         .db
         .clone()
@@ -102,7 +38,7 @@ pub fn run(cli: &Cli) -> CmdResult {
     let log_key_path = cli.log_key.clone().unwrap_or_else(|| log_key_beside(&db));
     let keys_dir = with_suffix(&db, ".keys");
     let proofs_dir = with_suffix(&db, ".proofs");
-    clear_previous(&db, &log_key_path, &keys_dir, &proofs_dir)?;
+    clear_previous(&db, &log_key_path, &[&keys_dir, &proofs_dir])?;
     std::fs::create_dir_all(&keys_dir)?;
     std::fs::create_dir_all(&proofs_dir)?;
 
@@ -198,42 +134,20 @@ pub fn run(cli: &Cli) -> CmdResult {
     let mut custody_event = None;
     let size_before_scenario = log.size()?;
     for s in &scenario.submissions {
-        let key = keys
-            .get(&s.actor)
-            .ok_or_else(|| anyhow!("scenario: unknown actor {}", s.actor))?;
         let seq = seqs.entry(s.actor.clone()).or_insert(0);
         *seq += 1;
-        let mut events = Vec::new();
-        for (n, raw) in s.events.iter().enumerate() {
-            let mut value = raw.clone();
-            let map = value
-                .as_object_mut()
-                .ok_or_else(|| anyhow!("scenario: an event is not an object"))?;
-            map.insert("v".into(), 1.into());
-            map.insert("actor".into(), s.actor.as_str().into());
-            map.insert("id".into(), format!("{}:{}:{n}", s.actor, seq).into());
-            let mut event = Event::from_json(value).map_err(|e| anyhow!("scenario: {e}"))?;
-            for approver in &s.approvers {
-                let k = keys
-                    .get(approver)
-                    .ok_or_else(|| anyhow!("scenario: unknown approver {approver}"))?;
-                event.approvals.push(approve(&event, approver.clone(), k)?);
-            }
+        let signed = scenario::build(&scenario.origin, s, *seq, &keys)?;
+        for event in &signed.submission.events {
             if matches!(event.payload, Payload::CustodyTransfer(_)) {
                 custody_event = Some(event.id.clone());
             }
-            events.push(event);
         }
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind().as_str()).collect();
-        let signed = sign_submission(
-            Submission {
-                log: scenario.origin.clone(),
-                actor: s.actor.clone(),
-                seq: *seq,
-                events,
-            },
-            key,
-        )?;
+        let kinds: Vec<&str> = signed
+            .submission
+            .events
+            .iter()
+            .map(|e| e.kind().as_str())
+            .collect();
         let r = crate::record::append(&mut log, std::slice::from_ref(&signed), &log_key)??;
         let approved = if s.approvers.is_empty() {
             String::new()
@@ -298,7 +212,10 @@ pub fn run(cli: &Cli) -> CmdResult {
     println!("   the log still holds {} leaves\n", size.0);
 
     // 5. Audit.
-    let report = audit::audit(log.store(), Some(&vkey), |_, _| {})
+    let mut rule = custodian_custody::CustodyRule::new(
+        custodian_custody::Custody::new().with_ceased(crate::record::ceased_states()),
+    );
+    let report = audit::audit_with(log.store(), Some(&vkey), &mut rule, |_, _| {})
         .map_err(|f| anyhow!("audit failed: {f}"))?;
     println!(
         "5. Audit passed: {} leaves, {} events, {} checkpoints, {} actors re-verified from the raw rows; root {}\n",
@@ -427,6 +344,20 @@ pub fn run(cli: &Cli) -> CmdResult {
         db.display()
     );
 
+    // 10 and 11. The custody scenarios, each in its own log.
+    let mut scenario_dbs = Vec::new();
+    for (n, name) in [(10, "nato-sharing"), (11, "covert-relocation")] {
+        let stem = db.file_stem().map_or("custodian-demo".into(), |s| {
+            s.to_string_lossy().into_owned()
+        });
+        let scenario_db = db.with_file_name(format!("{stem}-{name}.db"));
+        println!(
+            "{n}. ---------------------------------------------------------------------------"
+        );
+        scenario::run_at(name, &scenario_db)?;
+        scenario_dbs.push(scenario_db);
+    }
+
     println!("Explore the demo database (it stays in place):");
     println!("   custodian --db {} log head", db.display());
     println!("   custodian --db {} actor list", db.display());
@@ -439,6 +370,14 @@ pub fn run(cli: &Cli) -> CmdResult {
         db.display(),
         vkey_file.display()
     );
+    if let [nato, covert] = scenario_dbs.as_slice() {
+        let (nato, covert) = (nato.display(), covert.display());
+        println!("   custodian --db {nato} items --at 2026-06-02 --state DEU");
+        println!("   custodian --db {nato} comply --at 2026-06-02 --obligation npt-art-1");
+        println!("   custodian --db {nato} positions nuclear-sharing");
+        println!("   custodian --db {covert} item history w-101");
+        println!("   custodian --db {covert} alerts --at 2026-03-03");
+    }
     Ok(())
 }
 

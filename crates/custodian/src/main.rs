@@ -17,14 +17,17 @@ macro_rules! bail {
 }
 
 mod cli;
+mod complycmd;
 mod demo;
 mod input;
+mod itemcmd;
 mod keyfile;
 mod logcmd;
 mod merklecmd;
 mod output;
 mod record;
 mod regimecmd;
+mod scenario;
 
 use clap::Parser;
 use std::process::ExitCode;

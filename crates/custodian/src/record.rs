@@ -8,11 +8,8 @@ use custodian_core::{ActorId, Date, EventKind, LeafIndex, SignedSubmission, Stat
 use custodian_custody::{Ceased, Custody, CustodyRule};
 use custodian_ledger::keys::SigningKey;
 use custodian_store::log::{AppendError, AppendReceipt, Log};
-use custodian_store::{Store, StoreError};
+use custodian_store::Store;
 use std::collections::BTreeMap;
-
-/// Leaves read per round trip.
-const LEAVES_PER_READ: u64 = 512;
 
 /// States that ceased to exist, from the regime engine's sourced continuations.
 pub fn ceased_states() -> Vec<Ceased> {
@@ -31,21 +28,9 @@ pub fn ceased_states() -> Vec<Ceased> {
 /// Calls `f` with every leaf of the log, in order, parsed strictly.
 pub fn for_each_leaf<S: Store>(
     log: &Log<S>,
-    mut f: impl FnMut(LeafIndex, SignedSubmission) -> anyhow::Result<()>,
+    f: impl FnMut(LeafIndex, SignedSubmission) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let size = log.size()?.0;
-    let mut next = 0;
-    while next < size {
-        let to = (next + LEAVES_PER_READ).min(size);
-        for leaf in log.store().read_leaves(next, to)? {
-            let signed = SignedSubmission::from_leaf_bytes(&leaf.data).map_err(|e| {
-                StoreError::Damaged(format!("leaf {}: {e}; run `custodian audit`", leaf.index))
-            })?;
-            f(LeafIndex(leaf.index), signed)?;
-        }
-        next = to;
-    }
-    Ok(())
+    log.for_each_submission(0, f)
 }
 
 /// The custody rule with every leaf of the log folded in: what new submissions

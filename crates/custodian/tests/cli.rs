@@ -356,7 +356,10 @@ fn replayed_reordered_forged_and_altered_submissions_are_refused() {
         "{err}"
     );
     // Altered after signing.
-    dir.write("e2site.jsonl", &format!("{}\n", SITE.replace("depot-1", "depot-2")));
+    dir.write(
+        "e2site.jsonl",
+        &format!("{}\n", SITE.replace("depot-1", "depot-2")),
+    );
     let second = dir.ok(&["log", "sign", "e2site.jsonl", "--key", "xaa-officer-1.key"]);
     dir.write("altered.jsonl", &second.replace("Depot 1", "Depot 9"));
     let err = dir.fails(&["log", "append", "altered.jsonl"], 1);
