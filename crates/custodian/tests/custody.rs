@@ -1,0 +1,391 @@
+//! Custody, the two-person rule and compliance through the real binary (issue 5):
+//! both scenarios, the item, alert, comply, positions and evidence commands, and
+//! bad input refused with its file, line and field, nothing applied.
+
+mod common;
+
+use common::{size, Dir};
+use serde_json::Value;
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Runs a scenario in a fresh directory; returns the directory and stdout.
+fn scenario(name: &str) -> (Dir, String) {
+    let dir = Dir::new(&format!("scenario-{name}"));
+    let out = dir.ok(&["--db", "s.db", "scenario", "run", name]);
+    (dir, out)
+}
+
+fn vkey(dir: &Dir) -> String {
+    dir.ok(&["--db", "s.db", "log", "key"]).trim().to_string()
+}
+
+#[test]
+fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_offline() {
+    let (dir, out) = scenario("nato-sharing");
+    // The host state's authority alone is refused control.
+    assert!(out.contains("REFUSED"), "{out}");
+    assert!(
+        out.contains("item.control_transfer needs 1 distinct signer(s) of role state_authority acting for the `from` state:USA"),
+        "{out}"
+    );
+    // Side by side: the same record, two readings.
+    let row = |o: &str, s: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().take(2).eq([o, s]))
+            .unwrap_or_else(|| panic!("no row {o} {s} in\n{out}"))
+            .split_whitespace()
+            .skip(2)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(row("npt-art-1", "USA"), ["complies", "violates"]);
+    for host in ["BEL", "DEU", "ITA", "NLD", "TUR"] {
+        assert_eq!(row("npt-art-2", host), ["complies", "violates"], "{host}");
+    }
+    assert!(out.contains("us-1968-qa") && out.contains("broad-revcon"));
+    assert!(out.contains("verified offline"), "{out}");
+
+    // comply --json: every finding names its interpretation, and has evidence.
+    let doc = json(&dir.ok(&[
+        "--db",
+        "s.db",
+        "--json",
+        "comply",
+        "--at",
+        "2026-06-02",
+        "--evidence",
+        "ev.json",
+    ]));
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 12, "6 subjects x 2 interpretations");
+    for f in findings {
+        assert!(f["interpretation"].as_str().is_some_and(|i| !i.is_empty()));
+        assert!(!f["events"].as_array().unwrap().is_empty(), "{f}");
+        assert!(!f["facts"].as_array().unwrap().is_empty(), "{f}");
+        assert!(!f["reasoning"].as_array().unwrap().is_empty(), "{f}");
+    }
+    // The wartime transfer is judged by each reading's own rule.
+    let deu_us = findings
+        .iter()
+        .find(|f| f["subject"] == "DEU" && f["interpretation"] == "us-1968-qa")
+        .unwrap();
+    let steps = deu_us["reasoning"].to_string();
+    assert!(steps.contains("would no longer be controlling"), "{steps}");
+
+    // One interpretation, one obligation.
+    let doc = json(&dir.ok(&[
+        "--db",
+        "s.db",
+        "--json",
+        "comply",
+        "--at",
+        "2026-06-02",
+        "--obligation",
+        "npt-art-1",
+        "--interpretation",
+        "broad-revcon",
+    ]));
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["findings"][0]["verdict"], "violates");
+    let err = dir.fails(&["--db", "s.db", "comply", "--obligation", "npt-art-99"], 1);
+    assert!(
+        err.contains("npt-art-1"),
+        "the error lists the known ids: {err}"
+    );
+
+    // Evidence verifies with the log key alone (no database), and fails when
+    // altered.
+    let key = vkey(&dir);
+    let ok = dir.ok(&["evidence", "verify", "ev.json", "--vkey", &key]);
+    assert!(ok.contains("verified offline: 12 finding(s)"), "{ok}");
+    let text = std::fs::read_to_string(dir.path("ev.json")).unwrap();
+    let mut doc = json(&text);
+    doc["findings"][0]["events"][0]["event"] = "usa-officer-1:99:0".into();
+    dir.write("forged.json", &doc.to_string());
+    let err = dir.fails(&["evidence", "verify", "forged.json", "--vkey", &key], 3);
+    assert!(err.contains("is not in a proven leaf"), "{err}");
+    let mut doc = json(&text);
+    let leaf = doc["leaves"][0]["leaf"].as_str().unwrap().to_string();
+    let flipped = format!(
+        "{}{}",
+        &leaf[..40],
+        if &leaf[40..41] == "0" { "1" } else { "0" }
+    ) + &leaf[41..];
+    doc["leaves"][0]["leaf"] = flipped.into();
+    dir.write("tampered.json", &doc.to_string());
+    let err = dir.fails(&["evidence", "verify", "tampered.json", "--vkey", &key], 3);
+    assert!(err.contains("does not verify"), "{err}");
+    dir.ok(&["key", "generate", "someone-else"]);
+    let err = dir.fails(
+        &[
+            "evidence",
+            "verify",
+            "ev.json",
+            "--vkey",
+            "someone-else.vkey",
+        ],
+        3,
+    );
+    assert!(err.contains("field checkpoint"), "{err}");
+
+    // Items as of a date, by state, custodian and controller.
+    let doc = json(&dir.ok(&[
+        "--db",
+        "s.db",
+        "--json",
+        "items",
+        "--at",
+        "2026-06-02",
+        "--state",
+        "DEU",
+    ]));
+    let items = doc["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["controller"], "DEU");
+    assert_eq!(items[0]["custodian"], "USA");
+    let before = json(&dir.ok(&[
+        "--db",
+        "s.db",
+        "--json",
+        "items",
+        "--at",
+        "2026-05-31",
+        "--controller",
+        "DEU",
+    ]));
+    assert!(
+        before["items"].as_array().unwrap().is_empty(),
+        "the transfer is on 2026-06-01"
+    );
+    let usa = json(&dir.ok(&[
+        "--db",
+        "s.db",
+        "--json",
+        "items",
+        "--at",
+        "2026-06-02",
+        "--custodian",
+        "USA",
+    ]));
+    assert_eq!(usa["items"].as_array().unwrap().len(), 6);
+    let show = json(&dir.ok(&[
+        "--db",
+        "s.db",
+        "--json",
+        "item",
+        "show",
+        "b61-est-deu-buechel",
+        "--at",
+        "2026-06-02",
+    ]));
+    assert_eq!(show["status"], "deployed");
+    assert_eq!(show["assignment"]["unit_state"], "DEU");
+    let history = dir.ok(&["--db", "s.db", "item", "history", "b61-est-deu-buechel"]);
+    for kind in [
+        "item.produce",
+        "item.deploy_abroad",
+        "item.assign",
+        "item.exercise",
+        "item.control_transfer",
+    ] {
+        assert!(history.contains(kind), "{kind} in {history}");
+    }
+    dir.fails(&["--db", "s.db", "item", "show", "no-such-item"], 1);
+
+    // Positions: who held which reading when.
+    let pos = json(&dir.ok(&["--db", "s.db", "--json", "positions", "nuclear-sharing"]));
+    assert_eq!(
+        pos["positions"].as_array().unwrap().len(),
+        35,
+        "every positions.csv row"
+    );
+    let err = dir.fails(&["--db", "s.db", "positions", "no-such-question"], 1);
+    assert!(err.contains("nuclear-sharing"), "{err}");
+
+    // The audit re-checks the two-person rule on every event.
+    dir.ok(&["--db", "s.db", "audit", "--vkey", &key]);
+}
+
+#[test]
+fn covert_relocation_refuses_the_insider_and_raises_the_record_alerts() {
+    let (dir, out) = scenario("covert-relocation");
+    assert_eq!(out.matches("REFUSED").count(), 4, "{out}");
+    assert!(
+        out.contains("item.depart needs 2 distinct signer(s)"),
+        "{out}"
+    );
+    assert!(out.contains("cannot approve its own event"), "{out}");
+    assert!(
+        out.contains("item.dismantle needs 2 distinct signer(s)"),
+        "{out}"
+    );
+    let alerts = |at: &str| {
+        let doc = json(&dir.ok(&["--db", "s.db", "--json", "alerts", "--at", at]));
+        doc["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // Inside the window only the conflicting exercise and the compromised key show.
+    assert_eq!(
+        alerts("2026-03-01T09:00:00Z"),
+        ["two_places_at_once", "revoked_key_approval"]
+    );
+    assert_eq!(
+        alerts("2026-03-03"),
+        [
+            "transit_overdue",
+            "two_places_at_once",
+            "revoked_key_approval"
+        ]
+    );
+    // Before the move, nothing.
+    assert!(alerts("2026-02-15").is_empty());
+    let key = vkey(&dir);
+    let ok = dir.ok(&["evidence", "verify", "s.db.evidence.json", "--vkey", &key]);
+    assert!(ok.contains("3 alert(s)"), "{ok}");
+}
+
+/// A log with the bundled registry and two officers of USA and one of DEU.
+fn registry_log(tag: &str) -> Dir {
+    let dir = Dir::new(tag);
+    dir.ok(&["init", "--origin", "custodian.test/custody"]);
+    for (id, party) in [
+        ("usa-officer-1", "state:USA"),
+        ("usa-officer-2", "state:USA"),
+        ("deu-officer-1", "state:DEU"),
+    ] {
+        dir.ok(&["key", "generate", id]);
+        dir.ok(&[
+            "actor",
+            "add",
+            id,
+            "--role",
+            "state_authority",
+            "--party",
+            party,
+            "--public-key",
+            &format!("{id}.vkey"),
+            "--key",
+            "admin.key",
+        ]);
+    }
+    dir.write(
+        "setup.jsonl",
+        concat!(
+            r#"{"time":"2026-01-01T00:00:00Z","kind":"site.register","payload":{"site":"usa-depot","name":"Depot","state":"USA","site_type":"storage"}}"#, "\n",
+            r#"{"time":"2026-01-01T00:00:00Z","kind":"site.register","payload":{"site":"usa-depot-2","name":"Depot 2","state":"USA","site_type":"storage"}}"#, "\n",
+            r#"{"time":"2026-01-02T00:00:00Z","kind":"item.produce","payload":{"item":"w-1","item_type":"bomb","site":"usa-depot","custodian":"USA","controller":"USA","status":"stockpiled"}}"#, "\n",
+        ),
+    );
+    dir.ok(&["log", "append", "setup.jsonl", "--key", "usa-officer-1.key"]);
+    dir
+}
+
+#[test]
+fn bad_custody_input_names_file_line_and_field_and_applies_nothing() {
+    let dir = registry_log("custody-bad");
+    let before = size(&dir);
+    let ok = r#"{"time":"2026-02-01T00:00:00Z","kind":"site.register","payload":{"site":"usa-depot-3","name":"Depot 3","state":"USA","site_type":"storage"}}"#;
+    let cases = [
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"item.arrive","payload":{"item":"w-9","site":"usa-depot"}}"#,
+            "bad.jsonl:2: submission 0: field events[1].payload.item: unknown item w-9",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"item.arrive","payload":{"item":"w-1","site":"nowhere"}}"#,
+            "bad.jsonl:2: submission 0: field events[1].payload.site: unknown site nowhere",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"item.arrive","payload":{"item":"w-1","site":"usa-depot"}}"#,
+            "field events[1].payload.site: expected a departure before an arrival",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"item.control_transfer","payload":{"item":"w-1","from":"USA","to":"SUN"}}"#,
+            "field events[1].payload.to: state SUN ceased to exist on 1991-12-24 (continued by RUS)",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"item.control_transfer","payload":{"item":"w-1","from":"USA","to":"XZZ"}}"#,
+            "field events[1].payload.to: unknown state XZZ",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"item.depart","payload":{"item":"w-1","from":"usa-depot","to":"usa-depot-2","arrive_by_utc":"2026-02-02T00:00:00Z"}}"#,
+            "field events[1].approvals: item.depart needs 2 distinct signer(s) of role state_authority acting for the custodian state:USA; found 1",
+        ),
+    ];
+    for (line, want) in cases {
+        dir.write("bad.jsonl", &format!("{ok}\n{line}\n"));
+        let err = dir.fails(
+            &["log", "append", "bad.jsonl", "--key", "usa-officer-1.key"],
+            1,
+        );
+        assert!(err.contains(want), "expected {want:?} in {err}");
+        assert!(err.contains("nothing applied"), "{err}");
+        assert_eq!(size(&dir), before, "{want}");
+    }
+}
+
+#[test]
+fn approvals_gathered_with_the_cli_meet_the_two_person_rule() {
+    let dir = registry_log("custody-approve");
+    let depart = r#"{"v":1,"id":"move-1","actor":"usa-officer-1","time":"2026-02-01T00:00:00Z","kind":"item.depart","payload":{"item":"w-1","from":"usa-depot","to":"usa-depot-2","arrive_by_utc":"2026-02-02T00:00:00Z"}}"#;
+    dir.write("move.jsonl", &format!("{depart}\n"));
+    // Approved by the host of nothing: a DEU officer does not count for USA.
+    let by_deu = dir.ok(&["log", "approve", "move.jsonl", "--key", "deu-officer-1.key"]);
+    dir.write("by-deu.jsonl", &by_deu);
+    let err = dir.fails(
+        &[
+            "log",
+            "append",
+            "by-deu.jsonl",
+            "--key",
+            "usa-officer-1.key",
+        ],
+        1,
+    );
+    assert!(err.contains("found 1 (usa-officer-1"), "{err}");
+    // Approved twice by the same officer: refused by the ledger.
+    let twice = dir.ok(&[
+        "log",
+        "approve",
+        "by-deu.jsonl",
+        "--key",
+        "deu-officer-1.key",
+    ]);
+    dir.write("twice.jsonl", &twice);
+    let err = dir.fails(
+        &["log", "append", "twice.jsonl", "--key", "usa-officer-1.key"],
+        1,
+    );
+    assert!(err.contains("duplicate approver"), "{err}");
+    // An approval of other bytes (the window changed after approval).
+    let by_usa = dir.ok(&["log", "approve", "move.jsonl", "--key", "usa-officer-2.key"]);
+    dir.write(
+        "changed.jsonl",
+        &by_usa.replace("2026-02-02T00:00:00Z", "2026-02-03T00:00:00Z"),
+    );
+    let err = dir.fails(
+        &[
+            "log",
+            "append",
+            "changed.jsonl",
+            "--key",
+            "usa-officer-1.key",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("does not verify over this event's bytes"),
+        "{err}"
+    );
+    // The second USA officer's approval: accepted.
+    dir.write("good.jsonl", &by_usa);
+    dir.ok(&["log", "append", "good.jsonl", "--key", "usa-officer-1.key"]);
+    let doc = json(&dir.ok(&["--json", "item", "show", "w-1"]));
+    assert_eq!(doc["location"]["kind"], "in_transit");
+    dir.ok(&["audit"]);
+}
