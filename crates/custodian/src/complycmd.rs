@@ -295,31 +295,32 @@ pub fn verify_evidence(path: &Path, vkey: &VerifierKey) -> Result<EvidenceCheck,
                 .collect(),
         );
     }
-    let cited =
-        |what: &str, i: usize, events: &Value| -> Result<usize, Failure> {
-            let mut n = 0;
-            for e in events.as_array().into_iter().flatten() {
-                let leaf = e["leaf"].as_u64().unwrap_or(u64::MAX);
-                let id = e["event"].as_str().unwrap_or_default();
-                let time = e["time"].as_str().unwrap_or_default();
-                match events_in.get(&leaf).and_then(|m| m.get(id)) {
-                    Some(t) if t == time => n += 1,
-                    Some(t) => return Err(bad(
+    let cited = |what: &str, i: usize, events: &Value| -> Result<usize, Failure> {
+        let mut n = 0;
+        for e in events.as_array().into_iter().flatten() {
+            let leaf = e["leaf"].as_u64().unwrap_or(u64::MAX);
+            let id = e["event"].as_str().unwrap_or_default();
+            let time = e["time"].as_str().unwrap_or_default();
+            match events_in.get(&leaf).and_then(|m| m.get(id)) {
+                Some(t) if t == time => n += 1,
+                Some(t) => {
+                    return Err(bad(
                         path,
                         format!(
                             "{what}[{i}]: event {id} is stated at {t} in leaf {leaf}, not {time}"
                         ),
-                    )),
-                    None => {
-                        return Err(bad(
-                            path,
-                            format!("{what}[{i}]: event {id} is not in a proven leaf {leaf}"),
-                        ))
-                    }
+                    ))
+                }
+                None => {
+                    return Err(bad(
+                        path,
+                        format!("{what}[{i}]: event {id} is not in a proven leaf {leaf}"),
+                    ))
                 }
             }
-            Ok(n)
-        };
+        }
+        Ok(n)
+    };
     let findings = doc["findings"]
         .as_array()
         .ok_or_else(|| anyhow!("{}: field findings: expected an array", path.display()))?;

@@ -351,9 +351,7 @@ pub fn run(cli: &Cli) -> CmdResult {
             s.to_string_lossy().into_owned()
         });
         let scenario_db = db.with_file_name(format!("{stem}-{name}.db"));
-        println!(
-            "{n}. ---------------------------------------------------------------------------"
-        );
+        print!("{n}. ");
         scenario::run_at(name, &scenario_db)?;
         scenario_dbs.push(scenario_db);
     }
