@@ -4,42 +4,18 @@
 //!
 //! States XAA, XBB and XCC are fictional.
 
+mod common;
+
+use common::*;
 use custodian_core::event::{
     ControlTransfer, CustodyTransfer, ItemArrive, ItemDepart, ItemExercise, ItemProduce,
     ItemStatus, PolicySet, RegistryRow, SiteRegister,
 };
-use custodian_core::ids::{ItemId, SiteId};
-use custodian_core::{ActorId, Event, EventId, LeafIndex, Payload, StateCode, UtcTime};
+use custodian_core::ids::ItemId;
+use custodian_core::{Event, EventId, LeafIndex, Payload};
 use custodian_custody::{alerts, Alert, AlertKind, Custody, EventRef, Location};
-use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::approve;
 use std::collections::BTreeMap;
-
-fn t(s: &str) -> UtcTime {
-    UtcTime::parse(s).expect("valid time")
-}
-fn site(s: &str) -> SiteId {
-    SiteId::parse(s).expect("valid site id")
-}
-fn item(s: &str) -> ItemId {
-    ItemId::parse(s).expect("valid item id")
-}
-fn st(s: &str) -> StateCode {
-    StateCode::parse(s).expect("valid state code")
-}
-fn actor(s: &str) -> ActorId {
-    ActorId::parse(s).expect("valid actor id")
-}
-
-/// A deterministic key per name: the custody engine does not verify
-/// signatures, but the approvals are real ones all the same.
-fn key(name: &str) -> SigningKey {
-    let mut seed = [0u8; 32];
-    for (i, b) in format!("custody alerts test {name}").bytes().enumerate() {
-        seed[i % 32] = seed[i % 32].rotate_left(3) ^ b;
-    }
-    SigningKey::from_seed(name, seed).expect("valid key name")
-}
 
 /// Event `e-<n>` by `by`, approved by each of `approvers`.
 fn ev_by(n: u32, time: &str, by: &str, payload: Payload, approvers: &[&str]) -> Event {

@@ -1,26 +1,15 @@
 //! Item state from events, refusals of inconsistent events, and every alert with
 //! a case that raises it and one that does not (issue 5, points 1 and 3).
 
+mod common;
+
+use common::*;
 use custodian_core::event::{
     ControlTransfer, CustodyTransfer, ItemArrive, ItemDepart, ItemDismantle, ItemProduce,
     ItemStatus, SiteRegister,
 };
-use custodian_core::ids::{ItemId, SiteId};
-use custodian_core::{ActorId, Event, EventId, LeafIndex, Payload, StateCode, UtcTime};
+use custodian_core::{ActorId, Event, EventId, LeafIndex, Payload};
 use custodian_custody::{alerts, AlertKind, Custody, CustodyError, Location};
-
-fn t(s: &str) -> UtcTime {
-    UtcTime::parse(s).unwrap()
-}
-fn site(s: &str) -> SiteId {
-    SiteId::parse(s).unwrap()
-}
-fn item(s: &str) -> ItemId {
-    ItemId::parse(s).unwrap()
-}
-fn st(s: &str) -> StateCode {
-    StateCode::parse(s).unwrap()
-}
 
 fn ev(n: u32, time: &str, payload: Payload) -> Event {
     Event {

@@ -8,15 +8,17 @@
 //!
 //! States XAA, XBB and XZZ are fictional.
 
+mod common;
+
+use common::*;
 use custodian_core::event::{
     ActorRegister, ActorRevoke, ControlTransfer, CustodyTransfer, ItemArrive, ItemAssign,
     ItemDepart, ItemDeployAbroad, ItemDismantle, ItemExercise, ItemProduce, ItemStatus,
     PartySelector, PolicyRule, PolicySet, RegistryRow, Requirement, SiteRegister,
 };
-use custodian_core::ids::{ItemId, SiteId};
 use custodian_core::{
-    ActorId, Date, Event, EventId, EventKind, LeafIndex, Party, Payload, Role, SignedSubmission,
-    StateCode, Submission, UtcTime,
+    Date, Event, EventId, EventKind, LeafIndex, Party, Payload, Role, SignedSubmission, Submission,
+    UtcTime,
 };
 use custodian_custody::{Ceased, Custody, CustodyRule};
 use custodian_ledger::keys::SigningKey;
@@ -48,31 +50,6 @@ const ACTORS: &[(&str, Role, &str)] = &[
 const FAR: &str = "2030-01-01T00:00:00Z";
 
 // ---------------------------------------------------------------- builders
-
-fn t(s: &str) -> UtcTime {
-    UtcTime::parse(s).expect("valid time")
-}
-fn site(s: &str) -> SiteId {
-    SiteId::parse(s).expect("valid site id")
-}
-fn item(s: &str) -> ItemId {
-    ItemId::parse(s).expect("valid item id")
-}
-fn st(s: &str) -> StateCode {
-    StateCode::parse(s).expect("valid state code")
-}
-fn actor(s: &str) -> ActorId {
-    ActorId::parse(s).expect("valid actor id")
-}
-
-/// A deterministic key per name, so failures reproduce.
-fn key(name: &str) -> SigningKey {
-    let mut seed = [0u8; 32];
-    for (i, b) in format!("custody policy test {name}").bytes().enumerate() {
-        seed[i % 32] = seed[i % 32].rotate_left(3) ^ b;
-    }
-    SigningKey::from_seed(name, seed).expect("valid key name")
-}
 
 /// An event by `by`, co-signed by each of `approvers` over its bytes.
 fn event(id: &str, time: UtcTime, by: &str, payload: Payload, approvers: &[&str]) -> Event {

@@ -9,9 +9,8 @@ use crate::logcmd::{
 use crate::scenario::{self, clear_previous, with_suffix};
 use crate::{CmdResult, Failure};
 use anyhow::anyhow;
-use custodian_core::event::{ActorRegister, PublicKey};
 use custodian_core::{
-    ActorId, Date, Event, EventId, Party, Payload, SignedSubmission, StateCode, Submission, UtcTime,
+    ActorId, Date, Event, Party, Payload, SignedSubmission, StateCode, Submission, UtcTime,
 };
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::sign_submission;
@@ -81,36 +80,14 @@ pub fn run(cli: &Cli) -> CmdResult {
     );
 
     // 2. The administrator registers the actors.
-    let mut keys: BTreeMap<ActorId, SigningKey> = BTreeMap::new();
-    let mut registrations = Vec::new();
-    for (n, a) in scenario.actors.iter().enumerate() {
-        let key = SigningKey::generate(a.id.as_str())?;
-        write_secret(&keys_dir.join(format!("{}.key", a.id)), &key.to_text())?;
-        registrations.push(Event {
-            id: EventId::parse(&format!("admin:2:{n}"))?,
-            time: time("2026-01-05T07:30:00Z"),
-            actor: admin.clone(),
-            payload: Payload::ActorRegister(ActorRegister {
-                actor: a.id.clone(),
-                role: a.role,
-                party: a.party.clone(),
-                public_key: PublicKey(key.verifier().public_key()),
-                name: Some(a.name.clone()),
-            }),
-            approvals: Vec::new(),
-        });
-        keys.insert(a.id.clone(), key);
-    }
-    let signed = sign_submission(
-        Submission {
-            log: scenario.origin.clone(),
-            actor: admin.clone(),
-            seq: 2,
-            events: registrations,
-        },
+    let (keys, r) = scenario::register_actors(
+        &mut log,
+        &log_key,
         &admin_key,
+        &scenario.actors,
+        &keys_dir,
+        time("2026-01-05T07:30:00Z"),
     )?;
-    let r = crate::record::append(&mut log, &[signed], &log_key)??;
     println!(
         "2. The administrator registered {} actors (leaf {}):",
         scenario.actors.len(),

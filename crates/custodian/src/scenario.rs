@@ -15,7 +15,7 @@ use custodian_core::{
 };
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::{approve, sign_submission};
-use custodian_store::log::{genesis_submission, Log};
+use custodian_store::log::{genesis_submission, AppendReceipt, Log};
 use custodian_store::sqlite::SqliteStore;
 use custodian_store::Meta;
 use serde::Deserialize;
@@ -196,6 +196,52 @@ pub fn list(cli: &Cli) -> CmdResult {
     Ok(())
 }
 
+/// Registers `actors` in one submission of the administrator (key `admin_key`),
+/// writing each actor's new signing key to `keys_dir`. Returns the keys and the
+/// receipt.
+pub fn register_actors(
+    log: &mut Log<SqliteStore>,
+    log_key: &SigningKey,
+    admin_key: &SigningKey,
+    actors: &[ScenarioActor],
+    keys_dir: &Path,
+    time: UtcTime,
+) -> anyhow::Result<(BTreeMap<ActorId, SigningKey>, AppendReceipt)> {
+    let admin = ActorId::parse(admin_key.name())?;
+    let seq = log.registry().get(&admin).map_or(1, |r| r.next_seq);
+    let mut keys = BTreeMap::new();
+    let mut registrations = Vec::new();
+    for (n, a) in actors.iter().enumerate() {
+        let key = SigningKey::generate(a.id.as_str())?;
+        write_secret(&keys_dir.join(format!("{}.key", a.id)), &key.to_text())?;
+        registrations.push(Event {
+            id: EventId::parse(&format!("{admin}:{seq}:{n}"))?,
+            time,
+            actor: admin.clone(),
+            payload: Payload::ActorRegister(ActorRegister {
+                actor: a.id.clone(),
+                role: a.role,
+                party: a.party.clone(),
+                public_key: PublicKey(key.verifier().public_key()),
+                name: Some(a.name.clone()),
+            }),
+            approvals: Vec::new(),
+        });
+        keys.insert(a.id.clone(), key);
+    }
+    let signed = sign_submission(
+        Submission {
+            log: log.meta().origin.clone(),
+            actor: admin,
+            seq,
+            events: registrations,
+        },
+        admin_key,
+    )?;
+    let receipt = crate::record::append(log, &[signed], log_key)??;
+    Ok((keys, receipt))
+}
+
 /// A scenario's log, once built.
 pub struct Built {
     /// The log.
@@ -285,37 +331,14 @@ pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow:
             receipt.size.0 - 1
         );
     }
-    let mut keys: BTreeMap<ActorId, SigningKey> = BTreeMap::new();
-    let mut registrations = Vec::new();
-    let admin_seq = log.registry().get(&admin).map_or(2, |r| r.next_seq);
-    for (n, a) in scenario.actors.iter().enumerate() {
-        let key = SigningKey::generate(a.id.as_str())?;
-        write_secret(&keys_dir.join(format!("{}.key", a.id)), &key.to_text())?;
-        registrations.push(Event {
-            id: EventId::parse(&format!("admin:{admin_seq}:{n}"))?,
-            time: now,
-            actor: admin.clone(),
-            payload: Payload::ActorRegister(ActorRegister {
-                actor: a.id.clone(),
-                role: a.role,
-                party: a.party.clone(),
-                public_key: PublicKey(key.verifier().public_key()),
-                name: Some(a.name.clone()),
-            }),
-            approvals: Vec::new(),
-        });
-        keys.insert(a.id.clone(), key);
-    }
-    let signed = sign_submission(
-        Submission {
-            log: scenario.origin.clone(),
-            actor: admin.clone(),
-            seq: admin_seq,
-            events: registrations,
-        },
+    let (mut keys, _) = register_actors(
+        &mut log,
+        &log_key,
         &admin_key,
+        &scenario.actors,
+        &keys_dir,
+        now,
     )?;
-    crate::record::append(&mut log, &[signed], &log_key)??;
     println!(
         "  {} actors registered; their keys are in {}/\n",
         scenario.actors.len(),
