@@ -17,7 +17,7 @@ use custodian_ledger::submission::sign_submission;
 use custodian_regime::TreatyId;
 use custodian_store::log::{genesis_submission, Log};
 use custodian_store::sqlite::SqliteStore;
-use custodian_store::{audit, Meta, Store};
+use custodian_store::{Meta, Store};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -189,11 +189,8 @@ pub fn run(cli: &Cli) -> CmdResult {
     println!("   the log still holds {} leaves\n", size.0);
 
     // 5. Audit.
-    let mut rule = custodian_custody::CustodyRule::new(
-        custodian_custody::Custody::new().with_ceased(crate::record::ceased_states()),
-    );
-    let report = audit::audit_with(log.store(), Some(&vkey), &mut rule, |_, _| {})
-        .map_err(|f| anyhow!("audit failed: {f}"))?;
+    let report =
+        crate::record::audit(log.store(), Some(&vkey)).map_err(|f| anyhow!("audit failed: {f}"))?;
     println!(
         "5. Audit passed: {} leaves, {} events, {} checkpoints, {} actors re-verified from the raw rows; root {}\n",
         report.leaves, report.events, report.checkpoints, report.actors, report.root
@@ -380,7 +377,7 @@ fn tamper_and_audit(
     for leaf in store.read_leaves(0, size)? {
         if let Some(offset) = leaf.data.windows(needle.len()).position(|w| w == needle) {
             store.tamper_leaf_byte(leaf.index, offset + 1, b'4')?;
-            return match audit::audit(&store, Some(vkey), |_, _| {}) {
+            return match crate::record::audit(&store, Some(vkey)) {
                 Ok(_) => Err(anyhow!("the tampered copy passed the audit").into()),
                 Err(failure) => Ok((leaf.index, failure.to_string())),
             };

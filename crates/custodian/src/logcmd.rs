@@ -20,7 +20,7 @@ use custodian_ledger::submission::{approve, sign_submission};
 use custodian_ledger::Hash;
 use custodian_store::log::{genesis_submission, AppendError, AppendReceipt, Log};
 use custodian_store::sqlite::SqliteStore;
-use custodian_store::{audit as audit_store, Meta, Store};
+use custodian_store::{Meta, Store};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -841,10 +841,7 @@ pub fn audit(cli: &Cli, args: &AuditArgs) -> CmdResult {
     let pinned = args.vkey.as_deref().map(read_verifier_key).transpose()?;
     let store = SqliteStore::open(&cli.db_path())?;
     let started = std::time::Instant::now();
-    let mut rule = custodian_custody::CustodyRule::new(
-        custodian_custody::Custody::new().with_ceased(crate::record::ceased_states()),
-    );
-    let report = audit_store::audit_with(&store, pinned.as_ref(), &mut rule, |_, _| {})
+    let report = crate::record::audit(&store, pinned.as_ref())
         .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;
     let seconds = started.elapsed().as_secs_f64();
     if cli.json {

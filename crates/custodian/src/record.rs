@@ -25,6 +25,16 @@ pub fn ceased_states() -> Vec<Ceased> {
         .collect()
 }
 
+/// The full audit of a store, with the custody rule re-derived from its leaves
+/// (the two-person rule and item consistency re-checked on every event).
+pub fn audit<S: Store + ?Sized>(
+    store: &S,
+    pinned: Option<&custodian_ledger::keys::VerifierKey>,
+) -> Result<custodian_store::audit::AuditReport, custodian_store::audit::AuditFailure> {
+    let mut rule = CustodyRule::new(Custody::new().with_ceased(ceased_states()));
+    custodian_store::audit::audit_with(store, pinned, &mut rule, |_, _| {})
+}
+
 /// Calls `f` with every leaf of the log, in order, parsed strictly.
 pub fn for_each_leaf<S: Store>(
     log: &Log<S>,

@@ -411,16 +411,8 @@ pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow:
 /// evidence. Runs the audit first.
 pub fn show(scenario: &Scenario, built: &Built) -> CmdResult {
     let at = scenario.evaluate_at.unwrap_or_else(crate::input::now);
-    let mut rule = custodian_custody::CustodyRule::new(
-        custodian_custody::Custody::new().with_ceased(crate::record::ceased_states()),
-    );
-    let report = custodian_store::audit::audit_with(
-        built.log.store(),
-        Some(&built.vkey),
-        &mut rule,
-        |_, _| {},
-    )
-    .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;
+    let report = crate::record::audit(built.log.store(), Some(&built.vkey))
+        .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;
     println!(
         "Audit passed: {} leaves, {} events re-verified, the two-person rule re-checked on every event ({} refusal(s) left nothing behind).\n",
         report.leaves, report.events, built.refusals
