@@ -79,15 +79,17 @@ pub fn compromised<S: Store>(log: &Log<S>) -> anyhow::Result<BTreeMap<ActorId, U
     Ok(out)
 }
 
-/// The custody record as of `at` (events stated later are left out), with the
-/// log's compromised keys.
+/// The custody record as of `at` (item events stated later are left out), with
+/// the log's compromised keys.
 pub fn custody_at<S: Store>(log: &Log<S>, at: UtcTime) -> anyhow::Result<Custody> {
     let mut custody = Custody::new()
         .with_ceased(ceased_states())
         .with_compromised(compromised(log)?);
     for_each_leaf(log, |leaf, signed| {
         for event in &signed.submission.events {
-            if event.time <= at {
+            // Item events stated after `at` are left out; declarations (sites,
+            // policy, registry rows) hold from where they stand in the log.
+            if event.time <= at || custodian_custody::item_of(&event.payload).is_none() {
                 custody
                     .apply(leaf, event)
                     .map_err(|e| anyhow!("leaf {}: {e}; run `custodian audit`", leaf.0))?;
