@@ -1,6 +1,9 @@
 //! Command-line arguments and dispatch.
 
-use crate::{complycmd, demo, itemcmd, keyfile, logcmd, merklecmd, regimecmd, scenario, CmdResult};
+use crate::{
+    accountancycmd, complycmd, demo, itemcmd, keyfile, logcmd, merklecmd, regimecmd, scenario,
+    CmdResult,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -113,6 +116,9 @@ pub enum Command {
     /// Run a bundled scenario on a fresh database.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Nuclear material accountancy: balance statistics.
+    #[command(subcommand)]
+    Accountancy(AccountancyCommand),
     /// RFC 9162 Merkle computations on a file of hex-encoded leaves, one per line,
     /// for checks against other implementations. Prints JSON.
     #[command(subcommand)]
@@ -134,6 +140,22 @@ pub struct ComplyArgs {
     /// proof of every event they cite, for `custodian evidence verify`.
     #[arg(long, value_name = "FILE")]
     pub evidence: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AccountancyCommand {
+    /// Evaluate a sequence of material balances given directly (JSON, see
+    /// docs/FORMATS.md "Balance sequences"): MUF, sigma MUF, the covariance and
+    /// its Cholesky factor, CUMUF, SITMUF, Page's test and GEMUF-V1.
+    Evaluate {
+        /// The JSON file of streams.
+        #[arg(long, value_name = "FILE")]
+        balances: PathBuf,
+        /// Whether to print the n x n covariance and Cholesky factor: auto (up to
+        /// 100 balances), include or omit.
+        #[arg(long, value_name = "WHEN")]
+        matrices: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -503,6 +525,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Evidence(EvidenceCommand::Verify { file, vkey }) => {
             complycmd::evidence_verify(&cli, file, vkey)
         }
+        Command::Accountancy(cmd) => accountancycmd::run(&cli, cmd),
         Command::Scenario(ScenarioCommand::List) => scenario::list(&cli),
         Command::Scenario(ScenarioCommand::Run { name }) => scenario::run(&cli, name),
     }

@@ -16,6 +16,7 @@ macro_rules! bail {
     };
 }
 
+mod accountancycmd;
 mod cli;
 mod complycmd;
 mod demo;

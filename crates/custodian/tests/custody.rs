@@ -389,3 +389,31 @@ fn approvals_gathered_with_the_cli_meet_the_two_person_rule() {
     assert_eq!(doc["location"]["kind"], "in_transit");
     dir.ok(&["audit"]);
 }
+
+#[test]
+fn accountancy_evaluate_prints_the_worked_example_and_names_bad_fields() {
+    let dir = Dir::new("accountancy-evaluate");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/balances-scenario-b.json"
+    );
+    let doc = json(&dir.ok(&["--json", "accountancy", "evaluate", "--balances", example]));
+    let sitmuf: Vec<f64> = serde_json::from_value(doc["sitmuf"].clone()).unwrap();
+    let want = [0.0, 0.0, 1.20549023, 0.33117009];
+    for (got, want) in sitmuf.iter().zip(want) {
+        assert!((got - want).abs() < 1e-8, "{sitmuf:?}");
+    }
+    assert_eq!(doc["page_alarm"], false);
+    assert_eq!(doc["covariance"].as_array().unwrap().len(), 4);
+    dir.write(
+        "bad.json",
+        r#"{"unit":"kg","inputs":[{"name":"a","amounts":[1,-2],"rsd_random":0.1,"rsd_systematic":0.1}],"page":{"k":0.5,"h":2}}"#,
+    );
+    let err = dir.fails(&["accountancy", "evaluate", "--balances", "bad.json"], 1);
+    assert!(
+        err.contains(
+            "bad.json: inputs[0].amounts[1]: expected a finite, non-negative amount, found -2"
+        ),
+        "{err}"
+    );
+}
