@@ -3,7 +3,8 @@
 use crate::cli::{AccountancyCommand, Cli};
 use crate::{output, CmdResult};
 use anyhow::{anyhow, Context};
-use custodian_accountancy::evaluate::{evaluate_json, EvaluateOptions, Matrices};
+use custodian_accountancy::evaluate::{evaluate_json, EvaluateOptions, Evaluation, Matrices};
+use custodian_accountancy::facility::{self, Diversion};
 
 /// Runs an accountancy command.
 pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
@@ -29,50 +30,108 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
                 output::json(&serde_json::to_value(&e)?);
                 return Ok(());
             }
-            println!(
-                "{} balance(s), amounts in {}; Page k = {}, h = {}; GEMUF single-look alpha = {}",
-                e.periods, e.unit, e.page_k, e.page_h, e.gemuf_alpha
-            );
-            println!(
-                "{:>7} {:>14} {:>12} {:>14} {:>9} {:>9} {:>9} {:>10} {:>9}",
-                "balance",
-                "MUF",
-                "sigma MUF",
-                "CUMUF",
-                "CUMUF/s",
-                "SITMUF",
-                "Page",
-                "GEMUF-V1",
-                "chi2 thr"
-            );
-            for i in 0..e.periods {
-                println!(
-                    "{:>7} {:>14.6} {:>12.6} {:>14.6} {:>9.4} {:>9.4} {:>9.4}{} {:>10.4}{} {:>9.4}",
-                    i + 1,
-                    e.muf[i],
-                    e.sigma_muf[i],
-                    e.cumuf[i],
-                    e.cumuf_z[i],
-                    e.sitmuf[i],
-                    e.page[i],
-                    if e.page[i] > e.page_h { "*" } else { " " },
-                    e.gemuf_v1[i],
-                    if e.gemuf_alarm[i] { "*" } else { " " },
-                    e.gemuf_threshold[i],
-                );
-            }
-            match e.page_first_alarm_balance {
-                Some(b) => println!(
-                    "ALARM: Page's statistic exceeds h = {} at balance {b}",
-                    e.page_h
-                ),
-                None => println!("no Page alarm (h = {})", e.page_h),
-            }
-            let gemuf = e.gemuf_alarm.iter().filter(|a| **a).count();
-            println!(
-                "GEMUF-V1: {gemuf} balance(s) above their single-look chi-squared threshold (a sequence-wide rate needs simulation)"
-            );
+            print_evaluation(&e);
             Ok(())
         }
+        AccountancyCommand::Scenario { seed, runs } => scenario(cli, *seed, *runs),
     }
+}
+
+/// `custodian accountancy scenario`.
+pub fn scenario(cli: &Cli, seed: u64, runs: usize) -> CmdResult {
+    let h = facility::yearly_threshold().map_err(|e| anyhow!("{e}"))?;
+    let mut years = Vec::new();
+    for (name, diversion) in Diversion::variants() {
+        let e = facility::year(&diversion, seed).map_err(|e| anyhow!("{e}"))?;
+        let rate = if runs > 0 {
+            Some(facility::alarm_rate(&diversion, runs, 1_000_000).map_err(|e| anyhow!("{e}"))?)
+        } else {
+            None
+        };
+        years.push((name, diversion, e, rate));
+    }
+    if cli.json {
+        let doc: Vec<_> = years
+            .iter()
+            .map(|(name, d, e, rate)| {
+                serde_json::json!({"variant": name, "diversion": d, "seed": seed, "year": e, "alarm_rate": rate})
+            })
+            .collect();
+        output::json(&serde_json::json!({"page_threshold": h, "variants": doc}));
+        return Ok(());
+    }
+    println!(
+        "An LEU fuel fabrication plant (illustrative: 2 inputs, 3 outputs, 4 inventories, a year of monthly balances in kg U; no figure is sourced). Page's test on SITMUF, k = {}, h = {h:.6} (exact for 12 balances at 5 % per year). One significant quantity of LEU: 75 kg U-235 = {:.0} kg U at 4 %.\n",
+        facility::PAGE_K,
+        facility::SQ_KG_U
+    );
+    for (name, diversion, e, rate) in &years {
+        let what = match diversion {
+            Diversion::None => "no diversion".to_string(),
+            Diversion::Protracted { total } => {
+                format!("{total:.0} kg U diverted evenly over the year")
+            }
+            Diversion::Abrupt { balance, amount } => {
+                format!("{amount:.0} kg U diverted in month {balance}")
+            }
+        };
+        println!("Variant {name}: {what} (measurement errors from seed {seed})");
+        print_evaluation(e);
+        if let Some(r) = rate {
+            println!(
+                "  over {} simulated years: Page alarms in {} ({:.2} % +/- {:.2} %){}\n",
+                r.runs,
+                r.alarms,
+                100.0 * r.rate,
+                100.0 * r.standard_error,
+                if matches!(diversion, Diversion::None) {
+                    " -- the false-alarm budget is 5 % per year"
+                } else {
+                    " -- the detection probability"
+                }
+            );
+        } else {
+            println!();
+        }
+    }
+    Ok(())
+}
+
+/// Prints one evaluation as a table of balances.
+fn print_evaluation(e: &Evaluation) {
+    println!(
+        "{} balance(s), amounts in {}; Page k = {}, h = {}; GEMUF single-look alpha = {}",
+        e.periods, e.unit, e.page_k, e.page_h, e.gemuf_alpha
+    );
+    println!(
+        "{:>7} {:>14} {:>12} {:>14} {:>9} {:>9} {:>9} {:>10} {:>9}",
+        "balance", "MUF", "sigma MUF", "CUMUF", "CUMUF/s", "SITMUF", "Page", "GEMUF-V1", "chi2 thr"
+    );
+    for i in 0..e.periods {
+        println!(
+            "{:>7} {:>14.6} {:>12.6} {:>14.6} {:>9.4} {:>9.4} {:>9.4}{} {:>10.4}{} {:>9.4}",
+            i + 1,
+            e.muf[i],
+            e.sigma_muf[i],
+            e.cumuf[i],
+            e.cumuf_z[i],
+            e.sitmuf[i],
+            e.page[i],
+            if e.page[i] > e.page_h { "*" } else { " " },
+            e.gemuf_v1[i],
+            if e.gemuf_alarm[i] { "*" } else { " " },
+            e.gemuf_threshold[i],
+        );
+    }
+    match e.page_first_alarm_balance {
+        Some(b) => println!(
+            "ALARM: Page's statistic exceeds h = {} at balance {b}",
+            e.page_h
+        ),
+        None => println!("no Page alarm (h = {})", e.page_h),
+    }
+    let gemuf = e.gemuf_alarm.iter().filter(|a| **a).count();
+    println!(
+        "GEMUF-V1: {gemuf} balance(s) above their single-look chi-squared threshold (a sequence-wide rate needs simulation)"
+    );
 }

@@ -330,6 +330,10 @@ pub fn run(cli: &Cli) -> CmdResult {
         scenario_dbs.push(scenario_db);
     }
 
+    // 12. Material accountancy: diversion statistics on a bulk facility.
+    print!("12. ");
+    crate::accountancycmd::scenario(cli, 1, 1000)?;
+
     println!("Explore the demo database (it stays in place):");
     println!("   custodian --db {} log head", db.display());
     println!("   custodian --db {} actor list", db.display());

@@ -417,3 +417,22 @@ fn accountancy_evaluate_prints_the_worked_example_and_names_bad_fields() {
         "{err}"
     );
 }
+
+#[test]
+fn the_fuel_fabrication_scenario_alarms_on_diversion_and_holds_its_false_alarm_rate() {
+    let dir = Dir::new("accountancy-scenario");
+    let doc = json(&dir.ok(&["--json", "accountancy", "scenario", "--runs", "1000"]));
+    assert!((doc["page_threshold"].as_f64().unwrap() - 3.374521).abs() < 1e-6);
+    let variants = doc["variants"].as_array().unwrap();
+    let by = |name: &str| variants.iter().find(|v| v["variant"] == name).unwrap();
+    assert_eq!(by("abrupt")["year"]["page_first_alarm_balance"], 7);
+    assert_eq!(by("protracted")["year"]["page_alarm"], true);
+    let none = &by("none")["alarm_rate"];
+    let (rate, runs) = (
+        none["rate"].as_f64().unwrap(),
+        none["runs"].as_f64().unwrap(),
+    );
+    let se = (0.05f64 * 0.95 / runs).sqrt();
+    assert!((rate - 0.05).abs() <= 3.0 * se, "false-alarm rate {rate}");
+    assert!(by("abrupt")["alarm_rate"]["rate"].as_f64().unwrap() > 0.99);
+}
