@@ -31,6 +31,7 @@ pub mod balance;
 pub mod detection;
 pub mod error;
 pub mod evaluate;
+pub mod facility;
 pub mod matrix;
 pub mod normal;
 pub mod rng;
