@@ -14,9 +14,9 @@
 
 use crate::canonical::CanonicalError;
 use crate::encoding;
-use crate::ids::{ActorId, EventId, ItemId, Party, Role, SiteId, StateCode};
+use crate::ids::{ActorId, EventId, IdError, ItemId, Party, Role, SiteId, StateCode};
 use crate::limits::{APPROVALS_PER_EVENT_MAX, TEXT_FIELD_BYTES_MAX};
-use crate::time::UtcTime;
+use crate::time::{Date, UtcTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -405,29 +405,88 @@ pub struct PolicySet {
     pub rules: Vec<PolicyRule>,
 }
 
-/// An inventory change of nuclear material in a material balance area.
+/// An inventory change of nuclear material in a material balance area: one
+/// line of an Inventory Change Report (Regulation (Euratom) 302/2005 Annex III;
+/// UK S.I. 2019/196 Schedule 1 Part 2). Members after `counterpart_mba` are
+/// optional additions under envelope version 1 (FORMATS.md §3.1, "Material
+/// accounts"); [`Payload::check`] enforces which codes need or forbid which.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryChange {
-    /// The material balance area.
+    /// The material balance area (an [`MbaCode`]).
     pub mba: String,
     /// The batch.
     pub batch: String,
-    /// The inventory change code (e.g. `RD` receipt, `SD` shipment, `LD` measured discard).
+    /// The inventory change code, one of [`ChangeCode`] (`RD` receipt, `SD`
+    /// shipment, `TE` measured discard to the environment, ...).
     pub code: String,
     /// The element.
     pub element: Element,
-    /// Element weight, grams.
+    /// Element weight, grams (at most three decimals).
     pub element_grams: f64,
-    /// Fissile isotope weight (U-235 or U-233), grams, where it applies.
+    /// Fissile isotope weight (U-235 or U-233, see `isotope`), grams, where it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isotope_grams: Option<f64>,
-    /// The other MBA of a shipment or receipt.
+    /// The other MBA of a receipt (`RD`, `RF`: the shipper) or shipment (`SD`,
+    /// `SF`: the receiver): a registered [`MbaCode`] or `EXT:<code>` for an MBA
+    /// or state outside this ledger ([`Counterpart`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counterpart_mba: Option<String>,
+    /// The operator's own reference for the line, unique in the MBA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The material category; when absent it is derived ([`InventoryChange::category`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material_category: Option<MaterialCategory>,
+    /// Which fissile isotope `isotope_grams` weighs (default U-235).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isotope: Option<Isotope>,
+    /// The material form code (302/2005 Annex III note 14, [`MATERIAL_FORMS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    /// How the weights were obtained (302/2005 Annex III note 13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurement_basis: Option<MeasurementBasis>,
+    /// The key measurement point (a flow KMP of the MBA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kmp: Option<KmpCode>,
+    /// Number of items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<u32>,
+    /// Whether the change increases or decreases the book: required for the
+    /// signed codes (`DI`, `NM`, `BJ`, `MF`, `RA`, `R5`), refused for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// The category the material leaves (category changes `CE`, `CB`, `CC` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_category: Option<MaterialCategory>,
+    /// The batch the material leaves (rebatching `RB` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_batch: Option<String>,
+    /// The safeguards obligation code (the regulator's list; 1–5 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obligation: Option<String>,
+    /// The obligation the material leaves (`BR`, `PR`, `SR`, `CR` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_obligation: Option<String>,
+    /// The physical inventory taking an `MF` adjustment refers to (`MF` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pit_date: Option<Date>,
+    /// A correction: `D` deletes the line `corrects` names, `A` replaces a
+    /// deleted line, `L` is a late line (302/2005 Annex III note 37).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionCode>,
+    /// The line a `D` or `A` correction is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<LineReference>,
+    /// The date a late (`L`) line's change occurred (`L` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_date: Option<Date>,
 }
 
-/// One line of a physical inventory taking.
+/// One line of a physical inventory taking: a line of a Physical Inventory
+/// Listing (302/2005 Annex V). Members after `isotope_grams` are optional
+/// additions under envelope version 1 (FORMATS.md §3.1).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhysicalInventory {
@@ -437,11 +496,46 @@ pub struct PhysicalInventory {
     pub batch: String,
     /// The element.
     pub element: Element,
-    /// Element weight, grams.
+    /// Element weight, grams (at most three decimals).
     pub element_grams: f64,
     /// Fissile isotope weight, grams, where it applies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isotope_grams: Option<f64>,
+    /// The date of the physical inventory taking the line belongs to; default:
+    /// the date of the event's time (for `D` and `A` lines: the PIT of the line
+    /// corrected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pit_date: Option<Date>,
+    /// The operator's own reference for the line, unique in the MBA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The material category; when absent it is derived ([`PhysicalInventory::category`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material_category: Option<MaterialCategory>,
+    /// Which fissile isotope `isotope_grams` weighs (default U-235).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isotope: Option<Isotope>,
+    /// The material form code ([`MATERIAL_FORMS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    /// How the weights were obtained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurement_basis: Option<MeasurementBasis>,
+    /// The key measurement point (an inventory KMP of the MBA).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kmp: Option<KmpCode>,
+    /// Number of items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<u32>,
+    /// The safeguards obligation code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obligation: Option<String>,
+    /// A correction (`D`, `A` or `L`), as for inventory changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionCode>,
+    /// The line a `D` or `A` correction is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<LineReference>,
 }
 
 /// A measurement of a batch at a key measurement point, with its uncertainty.
@@ -462,6 +556,626 @@ pub struct Measurement {
     pub rsd_random: f64,
     /// Relative standard deviation of the systematic error.
     pub rsd_systematic: f64,
+}
+
+// ---------------------------------------------------------------------------
+// Material accounts: codes and registrations (FORMATS.md §3.1). The code lists
+// are those of Commission Regulation (Euratom) No 302/2005 Annexes III–V, which
+// the UK Nuclear Safeguards (EU Exit) Regulations 2019 (S.I. 2019/196,
+// Schedule 1) copy; `docs/research/labelled-format.md` transcribes them.
+// ---------------------------------------------------------------------------
+
+fn code_error(expected: &'static str, text: &str) -> IdError {
+    IdError {
+        expected,
+        found: text.chars().take(80).collect(),
+    }
+}
+
+fn is_code(text: &str, max: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+macro_rules! text_code {
+    ($(#[$doc:meta])* $name:ident, $expected:literal, $check:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses the code; the only way to make one.
+            pub fn parse(text: &str) -> Result<Self, IdError> {
+                let check: fn(&str) -> bool = $check;
+                if check(text) {
+                    Ok(Self(text.to_owned()))
+                } else {
+                    Err(code_error($expected, text))
+                }
+            }
+            /// The code as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+text_code!(
+    /// A material balance area: 1 to 8 of `A–Z 0–9` (Euratom and IAEA MBA
+    /// codes are 4 characters, e.g. `XBB1`).
+    MbaCode,
+    "an MBA code: 1 to 8 of A-Z 0-9 (e.g. XBB1)",
+    |t| is_code(t, 8)
+);
+text_code!(
+    /// A key measurement point of an MBA: 1 to 4 of `A–Z 0–9` (Euratom KMP
+    /// codes are 1 character).
+    KmpCode,
+    "a KMP code: 1 to 4 of A-Z 0-9 (e.g. A)",
+    |t| is_code(t, 4)
+);
+text_code!(
+    /// A facility (installation), with the syntax of site ids.
+    FacilityId,
+    "a facility id: 1 to 64 of a-z 0-9 . _ : - (starting with a letter or digit)",
+    |t| SiteId::parse(t).is_ok()
+);
+
+/// The prefix of a counterpart outside this ledger (`EXT:W`, `EXT:USA`).
+pub const EXTERNAL_PREFIX: &str = "EXT:";
+
+/// The other side of a receipt or shipment.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub enum Counterpart {
+    /// An MBA of this ledger: it must be registered.
+    Mba(MbaCode),
+    /// An MBA or state outside this ledger, written `EXT:<code>` with 1 to 32
+    /// of `A–Z 0–9 . - /`: a foreign MBA code, the Euratom placeholders `F`,
+    /// `W` (302/2005 Annex III note 17), or the ISO 3166 code of an exporting
+    /// or importing state.
+    External(String),
+}
+
+impl Counterpart {
+    /// Parses an MBA code or `EXT:<code>`.
+    pub fn parse(text: &str) -> Result<Counterpart, IdError> {
+        const EXPECTED: &str =
+            "a registered MBA code (1 to 8 of A-Z 0-9) or EXT:<code> (1 to 32 of A-Z 0-9 . - /) for one outside this ledger";
+        if let Some(code) = text.strip_prefix(EXTERNAL_PREFIX) {
+            let ok = !code.is_empty()
+                && code.len() <= 32
+                && code.bytes().all(|b| {
+                    b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'/')
+                });
+            return if ok {
+                Ok(Counterpart::External(code.to_owned()))
+            } else {
+                Err(code_error(EXPECTED, text))
+            };
+        }
+        MbaCode::parse(text)
+            .map(Counterpart::Mba)
+            .map_err(|_| code_error(EXPECTED, text))
+    }
+
+    /// The code as a report writes it (without the `EXT:` prefix).
+    pub fn code(&self) -> &str {
+        match self {
+            Counterpart::Mba(m) => m.as_str(),
+            Counterpart::External(c) => c,
+        }
+    }
+}
+
+impl fmt::Display for Counterpart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Counterpart::Mba(m) => write!(f, "{m}"),
+            Counterpart::External(c) => write!(f, "{EXTERNAL_PREFIX}{c}"),
+        }
+    }
+}
+
+impl Serialize for Counterpart {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A category of nuclear material (302/2005 Art. 18(2)(b), Annex III note 25),
+/// in the regulation's order of strategic value: P, H, L, N, D, T.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialCategory {
+    /// Plutonium (`P`).
+    Pu,
+    /// High enriched uranium, 20 % enrichment and above (`H`).
+    Heu,
+    /// Low enriched uranium, above natural and below 20 % (`L`).
+    Leu,
+    /// Natural uranium (`N`).
+    Natural,
+    /// Depleted uranium (`D`).
+    Depleted,
+    /// Thorium (`T`).
+    Th,
+}
+
+impl MaterialCategory {
+    /// Every category, in order of strategic value.
+    pub const ALL: [MaterialCategory; 6] = [
+        MaterialCategory::Pu,
+        MaterialCategory::Heu,
+        MaterialCategory::Leu,
+        MaterialCategory::Natural,
+        MaterialCategory::Depleted,
+        MaterialCategory::Th,
+    ];
+
+    /// The element the category is of.
+    pub fn element(self) -> Element {
+        match self {
+            MaterialCategory::Pu => Element::Pu,
+            MaterialCategory::Th => Element::Th,
+            _ => Element::U,
+        }
+    }
+
+    /// The Euratom/UK element-category code: `P`, `H`, `L`, `N`, `D`, `T`.
+    pub fn code(self) -> char {
+        match self {
+            MaterialCategory::Pu => 'P',
+            MaterialCategory::Heu => 'H',
+            MaterialCategory::Leu => 'L',
+            MaterialCategory::Natural => 'N',
+            MaterialCategory::Depleted => 'D',
+            MaterialCategory::Th => 'T',
+        }
+    }
+
+    /// The name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaterialCategory::Pu => "pu",
+            MaterialCategory::Heu => "heu",
+            MaterialCategory::Leu => "leu",
+            MaterialCategory::Natural => "natural",
+            MaterialCategory::Depleted => "depleted",
+            MaterialCategory::Th => "th",
+        }
+    }
+}
+
+impl fmt::Display for MaterialCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The fissile isotope a line's `isotope_grams` weighs (302/2005 Annex III
+/// field 27). Plutonium is counted as element.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+pub enum Isotope {
+    /// U-235 (`G`).
+    #[serde(rename = "U-235")]
+    U235,
+    /// U-233 (`K`).
+    #[serde(rename = "U-233")]
+    U233,
+}
+
+impl Isotope {
+    /// The Euratom/UK isotope code: `G` (U-235) or `K` (U-233).
+    pub fn code(self) -> char {
+        match self {
+            Isotope::U235 => 'G',
+            Isotope::U233 => 'K',
+        }
+    }
+}
+
+/// How a line's weights were obtained: the measurement code of 302/2005
+/// Annex III note 13 (= Annex V note 11).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+pub enum MeasurementBasis {
+    /// `M`: measured in the reporting MBA.
+    #[serde(rename = "M")]
+    MeasuredHere,
+    /// `E`: estimated in the reporting MBA.
+    #[serde(rename = "E")]
+    EstimatedHere,
+    /// `N`: measured in another MBA.
+    #[serde(rename = "N")]
+    MeasuredElsewhere,
+    /// `F`: estimated in another MBA.
+    #[serde(rename = "F")]
+    EstimatedElsewhere,
+    /// `T`: measured in the reporting MBA, weights already given in a previous report.
+    #[serde(rename = "T")]
+    MeasuredHereReported,
+    /// `G`: estimated in the reporting MBA, weights already given in a previous report.
+    #[serde(rename = "G")]
+    EstimatedHereReported,
+    /// `L`: measured in another MBA, weights already given in a previous report.
+    #[serde(rename = "L")]
+    MeasuredElsewhereReported,
+    /// `H`: estimated in another MBA, weights already given in a previous report.
+    #[serde(rename = "H")]
+    EstimatedElsewhereReported,
+}
+
+impl MeasurementBasis {
+    /// The one-letter code.
+    pub fn code(self) -> char {
+        match self {
+            MeasurementBasis::MeasuredHere => 'M',
+            MeasurementBasis::EstimatedHere => 'E',
+            MeasurementBasis::MeasuredElsewhere => 'N',
+            MeasurementBasis::EstimatedElsewhere => 'F',
+            MeasurementBasis::MeasuredHereReported => 'T',
+            MeasurementBasis::EstimatedHereReported => 'G',
+            MeasurementBasis::MeasuredElsewhereReported => 'L',
+            MeasurementBasis::EstimatedElsewhereReported => 'H',
+        }
+    }
+
+    /// Whether the weights were measured (rather than estimated).
+    pub fn is_measured(self) -> bool {
+        matches!(
+            self,
+            MeasurementBasis::MeasuredHere
+                | MeasurementBasis::MeasuredElsewhere
+                | MeasurementBasis::MeasuredHereReported
+                | MeasurementBasis::MeasuredElsewhereReported
+        )
+    }
+}
+
+/// Whether a line increases or decreases the book inventory.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Adds to the book.
+    Increase,
+    /// Takes from the book.
+    Decrease,
+}
+
+/// A correction code (302/2005 Annex III note 37, Annex IV note 16, Annex V
+/// note 24): corrections are new lines, never edits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+pub enum CorrectionCode {
+    /// `D`: deletes the line `corrects` names.
+    #[serde(rename = "D")]
+    Delete,
+    /// `A`: adds the line that replaces one a `D` deleted (a deletion/addition pair).
+    #[serde(rename = "A")]
+    Add,
+    /// `L`: a late line (stand-alone addition) for an earlier period.
+    #[serde(rename = "L")]
+    Late,
+}
+
+impl CorrectionCode {
+    /// The one-letter code.
+    pub fn code(self) -> char {
+        match self {
+            CorrectionCode::Delete => 'D',
+            CorrectionCode::Add => 'A',
+            CorrectionCode::Late => 'L',
+        }
+    }
+}
+
+/// The line a correction is about: the event that recorded it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineReference {
+    /// The event id of the line.
+    pub event: EventId,
+}
+
+/// What an inventory change code does to the book of its MBA.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeEffect {
+    /// Always an increase.
+    Increase,
+    /// Always a decrease.
+    Decrease,
+    /// Either, as the line's `direction` says.
+    Signed,
+    /// Material moves from `previous_category` to `material_category`.
+    CategoryChange,
+    /// Material moves between safeguards obligations; no change per category.
+    ObligationChange,
+    /// Material moves from `previous_batch` to `batch`; no change per category.
+    Rebatching,
+}
+
+macro_rules! change_codes {
+    ($( $variant:ident = $code:literal, $effect:ident, $keyword:literal, $source:literal; )*) => {
+        /// An inventory change code (302/2005 Annex III note 10; the same list
+        /// in S.I. 2019/196 Sch. 1 Part 2; `TG`, `FG`, `GD`, `TZ` from
+        /// Regulation (Euratom) 2025/974 Annex III). `BA` (ending book
+        /// inventory) is a report line, computed, never recorded.
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+        pub enum ChangeCode { $(
+            #[doc = concat!("`", $code, "`: ", $keyword, " (", $source, ").")]
+            $variant,
+        )* }
+
+        impl ChangeCode {
+            /// Every code, in the order of the regulation's list (the order of
+            /// the consolidated lines of a Material Balance Report).
+            pub const ALL: &'static [ChangeCode] = &[$(ChangeCode::$variant),*];
+
+            /// The two-letter code.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ChangeCode::$variant => $code,)* }
+            }
+
+            /// Parses a two-letter code.
+            pub fn parse(text: &str) -> Option<ChangeCode> {
+                match text { $($code => Some(ChangeCode::$variant),)* _ => None }
+            }
+
+            /// The regulation's keyword for the code.
+            pub fn keyword(self) -> &'static str {
+                match self { $(ChangeCode::$variant => $keyword,)* }
+            }
+
+            /// What the code does to the book. The regulations state the
+            /// direction only for TC, TE, TW, TU ("subtracted") and NP/NL; the
+            /// rest is Custodian's reading (labelled-format.md §3.1, \[I]).
+            pub fn effect(self) -> ChangeEffect {
+                match self { $(ChangeCode::$variant => ChangeEffect::$effect,)* }
+            }
+        }
+    };
+}
+
+change_codes! {
+    Receipt = "RD", Increase, "receipt from an MBA within the EU/UK", "302/2005";
+    Import = "RF", Increase, "import", "302/2005";
+    ReceiptFromNonSafeguarded = "RN", Increase, "receipt from non-safeguarded activity", "302/2005";
+    Shipment = "SD", Decrease, "shipment to an MBA within the EU/UK", "302/2005";
+    Export = "SF", Decrease, "export", "302/2005";
+    ShipmentToNonSafeguarded = "SN", Decrease, "shipment to non-safeguarded activity", "302/2005";
+    TransferToConditionedWaste = "TC", Decrease, "transfer to conditioned waste", "302/2005";
+    DiscardToEnvironment = "TE", Decrease, "discards to the environment (measured discard)", "302/2005";
+    TransferToRetainedWaste = "TW", Decrease, "transfer to retained waste", "302/2005";
+    RetransferFromConditionedWaste = "FC", Increase, "retransfer from conditioned waste", "302/2005";
+    RetransferFromRetainedWaste = "FW", Increase, "retransfer from retained waste", "302/2005";
+    AccidentalLoss = "LA", Decrease, "accidental loss", "302/2005";
+    AccidentalGain = "GA", Increase, "accidental gain", "302/2005";
+    CategoryChangeEnrichment = "CE", CategoryChange, "category change by enrichment", "302/2005";
+    CategoryChangeBlending = "CB", CategoryChange, "category change by blending", "302/2005";
+    CategoryChangeOther = "CC", CategoryChange, "category change, other", "302/2005";
+    Rebatching = "RB", Rebatching, "rebatching", "302/2005";
+    ObligationChangeBlending = "BR", ObligationChange, "change in particular obligation after blending", "302/2005";
+    ObligationChangePool = "PR", ObligationChange, "change in particular obligation, accountancy pool", "302/2005";
+    ObligationChangeExchange = "SR", ObligationChange, "change in particular obligation, exchange or substitution", "302/2005";
+    ObligationChangeOther = "CR", ObligationChange, "change in particular obligation, other", "302/2005";
+    NuclearProduction = "NP", Increase, "nuclear production", "302/2005";
+    NuclearLoss = "NL", Decrease, "nuclear loss", "302/2005";
+    ShipperReceiverDifference = "DI", Signed, "shipper/receiver difference", "302/2005";
+    NewMeasurement = "NM", Signed, "new measurement", "302/2005";
+    BalanceAdjustment = "BJ", Signed, "balance adjustment", "302/2005; not in 2025/974";
+    MaterialUnaccountedFor = "MF", Signed, "book adjustment for material unaccounted for", "302/2005";
+    Rounding = "RA", Signed, "roundings", "302/2005";
+    IsotopeAdjustment = "R5", Signed, "isotope adjustment", "302/2005";
+    MaterialProduction = "MP", Increase, "material production", "302/2005";
+    TerminationOfUse = "TU", Decrease, "termination of use", "302/2005";
+    TransferToGeologicalDisposal = "TG", Decrease, "transfer to a geological disposal area", "2025/974";
+    RetransferFromGeologicalDisposal = "FG", Increase, "retransfer from a geological disposal area", "2025/974";
+    DecommissioningGain = "GD", Increase, "decommissioning gain", "2025/974";
+    TerminationOfSafeguards = "TZ", Decrease, "termination of safeguards, irrecoverable in waste", "2025/974";
+}
+
+impl ChangeCode {
+    /// Whether the code may appear as a consolidated line of a Material
+    /// Balance Report (302/2005 Annex IV note 10: every code but `RB` and `MF`).
+    pub fn allowed_in_balance_report(self) -> bool {
+        !matches!(
+            self,
+            ChangeCode::Rebatching | ChangeCode::MaterialUnaccountedFor
+        )
+    }
+
+    /// Whether the code needs a counterpart MBA (302/2005 Annex III fields 17
+    /// and 18: MBA from for `RD`/`RF`, MBA to for `SD`/`SF`).
+    pub fn has_counterpart(self) -> bool {
+        matches!(
+            self,
+            ChangeCode::Receipt | ChangeCode::Import | ChangeCode::Shipment | ChangeCode::Export
+        )
+    }
+
+    /// Whether the code moves physical material whose enrichment the line
+    /// shows (so the category can be derived and checked from it).
+    fn moves_material(self) -> bool {
+        matches!(
+            self.effect(),
+            ChangeEffect::Increase
+                | ChangeEffect::Decrease
+                | ChangeEffect::Rebatching
+                | ChangeEffect::ObligationChange
+        )
+    }
+}
+
+impl fmt::Display for ChangeCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ChangeCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// Material form codes (302/2005 Annex III note 14 = Annex V note 13):
+/// code, main type, subtype.
+pub const MATERIAL_FORMS: [(&str, &str, &str); 38] = [
+    ("OR", "ores", ""),
+    ("YC", "concentrates", ""),
+    ("U6", "uranium hexafluoride (UF6)", ""),
+    ("U4", "uranium tetrafluoride (UF4)", ""),
+    ("U2", "uranium dioxide (UO2)", ""),
+    ("U3", "uranium trioxide (UO3)", ""),
+    ("U8", "uranium oxide (U3O8)", ""),
+    ("T2", "thorium oxide (ThO2)", ""),
+    ("LN", "solutions", "nitrate"),
+    ("LF", "solutions", "fluoride"),
+    ("LO", "solutions", "other"),
+    ("PH", "powder", "homogeneous"),
+    ("PN", "powder", "heterogeneous"),
+    ("CP", "ceramics", "pellets"),
+    ("CS", "ceramics", "spheres"),
+    ("CO", "ceramics", "other"),
+    ("MP", "metal", "pure"),
+    ("MA", "metal", "alloys"),
+    ("ER", "fuel", "rods, pins"),
+    ("EP", "fuel", "plates"),
+    ("EB", "fuel", "bundles"),
+    ("EA", "fuel", "assemblies"),
+    ("EO", "fuel", "other"),
+    ("QS", "sealed sources", ""),
+    ("SS", "small quantities/samples", ""),
+    ("SH", "scrap", "homogeneous"),
+    ("SN", "scrap", "heterogeneous"),
+    ("AH", "solid waste", "hulls"),
+    ("AM", "solid waste", "mixed"),
+    ("AC", "solid waste", "contaminated equipment"),
+    ("AO", "solid waste", "other"),
+    ("WL", "liquid waste", "low active"),
+    ("WM", "liquid waste", "medium active"),
+    ("WH", "liquid waste", "high active"),
+    ("NG", "conditioned waste", "glass"),
+    ("NB", "conditioned waste", "bitumen"),
+    ("NC", "conditioned waste", "concrete"),
+    ("NO", "conditioned waste", "other"),
+];
+
+/// Largest mass on one material line, in grams (10^12 g: a million tonnes).
+/// Below 2^53 mg, so three decimals are exact in an IEEE double.
+pub const LINE_GRAMS_MAX: f64 = 1e12;
+
+/// Most items on one line (302/2005 Annex III field 24: `Number (6)`).
+pub const LINE_ITEMS_MAX: u32 = 999_999;
+
+/// The enrichment above which uranium of no stated category is taken to be
+/// enriched: 0.72 % U-235 by weight, a margin above natural uranium's
+/// 0.711 % (Custodian rule, FORMATS.md §3.1).
+const ENRICHED_FRACTION_PER_TEN_THOUSAND: i64 = 72;
+
+/// A line mass as integer milligrams: `Some` when `grams` is finite,
+/// non-negative, at most [`LINE_GRAMS_MAX`] and has at most three decimals
+/// (302/2005 Annex III note 26: weights "up to a maximum of three decimal
+/// places"); the one conversion the accounts and the checks share.
+pub fn line_milligrams(grams: f64) -> Option<i64> {
+    if !grams.is_finite() || !(0.0..=LINE_GRAMS_MAX).contains(&grams) {
+        return None;
+    }
+    let milligrams = (grams * 1000.0).round();
+    // Exact: `milligrams` is an integer below 2^53, so the division is the
+    // correctly rounded double nearest to the three-decimal value.
+    (milligrams / 1000.0 == grams).then_some(milligrams as i64)
+}
+
+/// Registers a facility (an installation holding nuclear material) in a state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FacilityRegister {
+    /// The facility's id.
+    pub facility: FacilityId,
+    /// Its name.
+    pub name: String,
+    /// The state it is in.
+    pub state: StateCode,
+    /// What it is: `enrichment`, `fuel_fabrication`, `reactor`, `reprocessing`, `storage`, ...
+    pub facility_type: String,
+}
+
+/// Whether a key measurement point measures flows or inventory.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KmpKind {
+    /// Where inventory is measured (physical inventory lines).
+    Inventory,
+    /// Where flows are measured (inventory change lines).
+    Flow,
+}
+
+/// A key measurement point as an MBA declares it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmpDeclaration {
+    /// The code.
+    pub kmp: KmpCode,
+    /// Flow or inventory.
+    pub kind: KmpKind,
+    /// What and where it is.
+    pub description: String,
+}
+
+/// Most key measurement points one MBA declares.
+pub const KMPS_PER_MBA_MAX: usize = 64;
+
+/// Registers a material balance area of a facility, with its key measurement points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MbaRegister {
+    /// The MBA's code.
+    pub mba: MbaCode,
+    /// The facility it belongs to (registered first).
+    pub facility: FacilityId,
+    /// Its name.
+    pub name: String,
+    /// Its key measurement points (codes distinct; possibly none).
+    pub kmps: Vec<KmpDeclaration>,
+}
+
+/// Closes a physical inventory taking: the listing of the MBA at `pit_date`
+/// is complete with `line_count` lines in effect. Later lines for it must be
+/// corrections.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryTaking {
+    /// The MBA.
+    pub mba: MbaCode,
+    /// The date of the taking (the situation at 24:00 that day, 302/2005 Annex V note 5).
+    pub pit_date: Date,
+    /// The number of physical inventory lines in effect for it (0 for an empty MBA).
+    pub line_count: u32,
 }
 
 /// A row of the treaty-regime registry (states, treaties, memberships, forces,
@@ -558,6 +1272,9 @@ kinds! {
     InventoryChange(InventoryChange) = "material.inventory_change", [Operator, StateAuthority];
     PhysicalInventory(PhysicalInventory) = "material.physical_inventory", [Operator, StateAuthority, Inspector];
     Measurement(Measurement) = "material.measurement", [Operator, Inspector];
+    FacilityRegister(FacilityRegister) = "facility.register", [StateAuthority, Operator];
+    MbaRegister(MbaRegister) = "mba.register", [StateAuthority, Operator];
+    InventoryTaking(InventoryTaking) = "material.inventory_taking", [Operator, StateAuthority, Inspector];
     RegistryRow(RegistryRow) = "registry.row", [Secretariat];
 }
 
@@ -771,6 +1488,475 @@ fn check_rsd(field: &str, rsd: f64) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A line mass: finite, non-negative, at most [`LINE_GRAMS_MAX`], at most
+/// three decimals. Returns milligrams.
+fn check_line_grams(field: &str, grams: f64) -> Result<i64, FieldError> {
+    check_grams(field, grams)?;
+    if grams > LINE_GRAMS_MAX {
+        return Err(FieldError::new(
+            field,
+            format!("expected at most {LINE_GRAMS_MAX:e} grams on one line, found {grams}"),
+        ));
+    }
+    line_milligrams(grams).ok_or_else(|| {
+        FieldError::new(
+            field,
+            format!(
+                "expected grams with at most three decimals (Regulation (Euratom) 302/2005 Annex III note 26), found {grams}"
+            ),
+        )
+    })
+}
+
+fn check_code_text(field: &str, text: &str, max: usize) -> Result<(), FieldError> {
+    if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            format!("expected 1 to {max} characters without control characters, found {text:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_form(form: &Option<String>) -> Result<(), FieldError> {
+    if let Some(form) = form {
+        if !MATERIAL_FORMS.iter().any(|(code, _, _)| code == form) {
+            let codes: Vec<&str> = MATERIAL_FORMS.iter().map(|(c, _, _)| *c).collect();
+            return Err(FieldError::new(
+                "form",
+                format!(
+                    "unknown material form code {form:?}; expected one of {} (Regulation (Euratom) 302/2005 Annex III note 14)",
+                    codes.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_items(items: Option<u32>) -> Result<(), FieldError> {
+    match items {
+        Some(n) if n > LINE_ITEMS_MAX => Err(FieldError::new(
+            "items",
+            format!("expected at most {LINE_ITEMS_MAX} items, found {n}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What the category and isotope checks of one line need to know.
+struct MaterialLine<'a> {
+    element: Element,
+    element_grams: f64,
+    isotope_grams: Option<f64>,
+    isotope: Option<Isotope>,
+    category: Option<MaterialCategory>,
+    /// The line's code, `None` for a physical inventory line.
+    code: Option<ChangeCode>,
+    line: &'a Option<String>,
+}
+
+/// Checks a line's masses, isotope and category; returns its category
+/// (stated or derived).
+fn check_material_line(m: &MaterialLine<'_>) -> Result<MaterialCategory, FieldError> {
+    let element_mg = check_line_grams("element_grams", m.element_grams)?;
+    let isotope_mg = match m.isotope_grams {
+        Some(g) => Some(check_line_grams("isotope_grams", g)?),
+        None => None,
+    };
+    if let Some(line) = m.line {
+        check_code_text("line", line, 64)?;
+    }
+    if m.isotope.is_some() && isotope_mg.is_none() {
+        return Err(FieldError::new(
+            "isotope",
+            "expected isotope only with isotope_grams",
+        ));
+    }
+    if isotope_mg.is_some() && m.element != Element::U {
+        return Err(FieldError::new(
+            "isotope_grams",
+            format!(
+                "expected no isotope weight for element {:?}: only uranium carries a fissile isotope weight (U-235 or U-233); plutonium is counted as element",
+                m.element
+            ),
+        ));
+    }
+    let adjusts_isotope_only = m.code == Some(ChangeCode::IsotopeAdjustment);
+    if let Some(iso) = isotope_mg {
+        if iso > element_mg && !adjusts_isotope_only {
+            return Err(FieldError::new(
+                "isotope_grams",
+                format!(
+                    "expected at most the element weight {} g, found {}",
+                    m.element_grams,
+                    m.isotope_grams.unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    let moves_material = m.code.is_none_or(ChangeCode::moves_material);
+    let category = match m.category {
+        Some(c) if c.element() != m.element => {
+            return Err(FieldError::new(
+                "material_category",
+                format!(
+                    "expected a category of element {:?}, found {c} (a category of {:?})",
+                    m.element,
+                    c.element()
+                ),
+            ))
+        }
+        Some(c) => c,
+        None => match m.element {
+            Element::Pu => MaterialCategory::Pu,
+            Element::Th => MaterialCategory::Th,
+            Element::U if !moves_material => {
+                return Err(FieldError::new(
+                    "material_category",
+                    "expected a material category: it is derived only for lines that move material, not for adjustments, differences or category changes",
+                ))
+            }
+            Element::U => match isotope_mg {
+                Some(iso) if element_mg > 0 && 5 * iso >= element_mg => MaterialCategory::Heu,
+                Some(iso)
+                    if element_mg > 0
+                        && 10_000 * iso > ENRICHED_FRACTION_PER_TEN_THOUSAND * element_mg =>
+                {
+                    MaterialCategory::Leu
+                }
+                _ => {
+                    return Err(FieldError::new(
+                        "material_category",
+                        "expected a material category (depleted, natural, leu or heu): uranium without an isotope weight showing more than 0.72 % enrichment is not classified by guess",
+                    ))
+                }
+            },
+        },
+    };
+    if matches!(category, MaterialCategory::Heu | MaterialCategory::Leu) && isotope_mg.is_none() {
+        return Err(FieldError::new(
+            "isotope_grams",
+            format!(
+                "expected the fissile isotope weight of enriched uranium (category {category})"
+            ),
+        ));
+    }
+    // The enrichment must fit the category where the line weighs material
+    // (302/2005 Annex III note 25: HEU is 20 % and above, LEU below 20 %).
+    if let (Some(iso), true, true) = (isotope_mg, moves_material, element_mg > 0) {
+        let high = 5 * iso >= element_mg;
+        if category == MaterialCategory::Heu && !high {
+            return Err(FieldError::new(
+                "material_category",
+                format!(
+                    "expected an enrichment of 20 % or more for heu, found {:.4} %",
+                    100.0 * iso as f64 / element_mg as f64
+                ),
+            ));
+        }
+        if category.element() == Element::U && category != MaterialCategory::Heu && high {
+            return Err(FieldError::new(
+                "material_category",
+                format!(
+                    "expected heu for an enrichment of 20 % or more, found {category} at {:.4} %",
+                    100.0 * iso as f64 / element_mg as f64
+                ),
+            ));
+        }
+    }
+    Ok(category)
+}
+
+fn forbid<T>(value: &Option<T>, field: &str, why: &str) -> Result<(), FieldError> {
+    if value.is_some() {
+        return Err(FieldError::new(
+            field,
+            format!("expected no {field}: {why}"),
+        ));
+    }
+    Ok(())
+}
+
+fn require<'a, T>(value: &'a Option<T>, field: &str, why: &str) -> Result<&'a T, FieldError> {
+    value
+        .as_ref()
+        .ok_or_else(|| FieldError::new(field, format!("expected {field}: {why}")))
+}
+
+fn check_correction(
+    correction: Option<CorrectionCode>,
+    corrects: &Option<LineReference>,
+    original_date: Option<&Option<Date>>,
+) -> Result<(), FieldError> {
+    match correction {
+        None => {
+            forbid(
+                corrects,
+                "corrects",
+                "only a D or A correction names the line it corrects",
+            )?;
+            if let Some(d) = original_date {
+                forbid(
+                    d,
+                    "original_date",
+                    "only a late line (correction L) has an original date",
+                )?;
+            }
+        }
+        Some(CorrectionCode::Delete) | Some(CorrectionCode::Add) => {
+            require(
+                corrects,
+                "corrects",
+                "a D or A correction names the line it corrects",
+            )?;
+            if let Some(d) = original_date {
+                forbid(
+                    d,
+                    "original_date",
+                    "a D or A line takes the original date of the line it corrects",
+                )?;
+            }
+        }
+        Some(CorrectionCode::Late) => {
+            forbid(corrects, "corrects", "a late line (L) corrects no line")?;
+            if let Some(d) = original_date {
+                require(
+                    d,
+                    "original_date",
+                    "a late line (L) states the date its change occurred",
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl InventoryChange {
+    /// The inventory change code.
+    pub fn change_code(&self) -> Result<ChangeCode, FieldError> {
+        if self.code == "BA" {
+            return Err(FieldError::new(
+                "code",
+                "BA (ending book inventory) is a report line computed from the ledger, not an inventory change",
+            ));
+        }
+        ChangeCode::parse(&self.code).ok_or_else(|| {
+            let known: Vec<&str> = ChangeCode::ALL.iter().map(|c| c.as_str()).collect();
+            let hint = match self.code.as_str() {
+                "LD" => "; IAEA code LD (measured discard) is TE (discards to the environment) in the Euratom/UK list",
+                "DU" => "; IAEA code DU (de-exemption) has no Euratom/UK equivalent",
+                _ => "",
+            };
+            FieldError::new(
+                "code",
+                format!(
+                    "unknown inventory change code {:?}; expected one of {} (Regulation (Euratom) 302/2005 Annex III note 10){hint}",
+                    self.code,
+                    known.join(", ")
+                ),
+            )
+        })
+    }
+
+    /// The material category: `material_category`, or derived for lines
+    /// that move material: plutonium and thorium from the element, uranium
+    /// from its fissile weight fraction (20 % and above HEU; above 0.72 %
+    /// LEU; otherwise the category must be stated).
+    pub fn category(&self) -> Result<MaterialCategory, FieldError> {
+        check_material_line(&MaterialLine {
+            element: self.element,
+            element_grams: self.element_grams,
+            isotope_grams: self.isotope_grams,
+            isotope: self.isotope,
+            category: self.material_category,
+            code: Some(self.change_code()?),
+            line: &self.line,
+        })
+    }
+
+    /// The isotope `isotope_grams` weighs (U-235 unless stated).
+    pub fn isotope_kind(&self) -> Option<Isotope> {
+        self.isotope_grams
+            .map(|_| self.isotope.unwrap_or(Isotope::U235))
+    }
+
+    /// The counterpart MBA, parsed.
+    pub fn counterpart(&self) -> Result<Option<Counterpart>, FieldError> {
+        self.counterpart_mba
+            .as_deref()
+            .map(Counterpart::parse)
+            .transpose()
+            .map_err(|e| FieldError::new("counterpart_mba", e.to_string()))
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        check_text("mba", &self.mba)?;
+        check_text("batch", &self.batch)?;
+        let code = self.change_code()?;
+        let category = self.category()?;
+        let effect = code.effect();
+        if effect == ChangeEffect::Signed {
+            require(
+                &self.direction,
+                "direction",
+                &format!(
+                    "{code} ({}) may increase or decrease the book",
+                    code.keyword()
+                ),
+            )?;
+        } else {
+            forbid(
+                &self.direction,
+                "direction",
+                &format!("the direction of {code} is fixed by the code"),
+            )?;
+        }
+        if effect == ChangeEffect::CategoryChange {
+            let previous = *require(
+                &self.previous_category,
+                "previous_category",
+                &format!("{code} is a category change"),
+            )?;
+            require(
+                &self.material_category,
+                "material_category",
+                "a category change states the new category",
+            )?;
+            if previous == category || previous.element() != category.element() {
+                return Err(FieldError::new(
+                    "previous_category",
+                    format!(
+                        "expected another category of element {:?} than {category}, found {previous}",
+                        category.element()
+                    ),
+                ));
+            }
+        } else {
+            forbid(
+                &self.previous_category,
+                "previous_category",
+                "only category changes (CE, CB, CC) have one",
+            )?;
+        }
+        if effect == ChangeEffect::Rebatching {
+            let previous = require(&self.previous_batch, "previous_batch", "RB is a rebatching")?;
+            check_text("previous_batch", previous)?;
+            if *previous == self.batch {
+                return Err(FieldError::new(
+                    "previous_batch",
+                    format!("expected a batch other than {:?}", self.batch),
+                ));
+            }
+        } else {
+            forbid(
+                &self.previous_batch,
+                "previous_batch",
+                "only a rebatching (RB) has one",
+            )?;
+        }
+        if let Some(o) = &self.obligation {
+            check_code_text("obligation", o, 5)?;
+        }
+        if effect == ChangeEffect::ObligationChange {
+            let previous = require(
+                &self.previous_obligation,
+                "previous_obligation",
+                &format!("{code} is a change of obligation"),
+            )?;
+            check_code_text("previous_obligation", previous, 5)?;
+            let current = require(
+                &self.obligation,
+                "obligation",
+                "a change of obligation states the new one",
+            )?;
+            if current == previous {
+                return Err(FieldError::new(
+                    "previous_obligation",
+                    format!("expected an obligation other than {current:?}"),
+                ));
+            }
+        } else {
+            forbid(
+                &self.previous_obligation,
+                "previous_obligation",
+                "only BR, PR, SR and CR have one",
+            )?;
+        }
+        if code.has_counterpart() {
+            require(
+                &self.counterpart_mba,
+                "counterpart_mba",
+                &format!("{code} ({}) names the other MBA", code.keyword()),
+            )?;
+            if let Some(Counterpart::Mba(other)) = self.counterpart()? {
+                if other.as_str() == self.mba {
+                    return Err(FieldError::new(
+                        "counterpart_mba",
+                        format!("expected an MBA other than {}", self.mba),
+                    ));
+                }
+            }
+        } else {
+            forbid(
+                &self.counterpart_mba,
+                "counterpart_mba",
+                "only RD, RF, SD and SF have a counterpart MBA",
+            )?;
+        }
+        if code == ChangeCode::MaterialUnaccountedFor {
+            require(
+                &self.pit_date,
+                "pit_date",
+                "an MF adjustment names the physical inventory taking it refers to",
+            )?;
+        } else {
+            forbid(
+                &self.pit_date,
+                "pit_date",
+                "only an MF adjustment refers to a physical inventory taking",
+            )?;
+        }
+        check_form(&self.form)?;
+        check_items(self.items)?;
+        check_correction(self.correction, &self.corrects, Some(&self.original_date))
+    }
+}
+
+impl PhysicalInventory {
+    /// The material category: stated, or derived as for
+    /// [`InventoryChange::category`].
+    pub fn category(&self) -> Result<MaterialCategory, FieldError> {
+        check_material_line(&MaterialLine {
+            element: self.element,
+            element_grams: self.element_grams,
+            isotope_grams: self.isotope_grams,
+            isotope: self.isotope,
+            category: self.material_category,
+            code: None,
+            line: &self.line,
+        })
+    }
+
+    /// The isotope `isotope_grams` weighs (U-235 unless stated).
+    pub fn isotope_kind(&self) -> Option<Isotope> {
+        self.isotope_grams
+            .map(|_| self.isotope.unwrap_or(Isotope::U235))
+    }
+
+    fn check(&self) -> Result<(), FieldError> {
+        check_text("mba", &self.mba)?;
+        check_text("batch", &self.batch)?;
+        self.category()?;
+        if let Some(o) = &self.obligation {
+            check_code_text("obligation", o, 5)?;
+        }
+        check_form(&self.form)?;
+        check_items(self.items)?;
+        check_correction(self.correction, &self.corrects, None)
+    }
+}
+
 impl Payload {
     /// Checks the values that types alone cannot: text lengths, masses,
     /// uncertainties, transfers to the same state.
@@ -804,23 +1990,8 @@ impl Payload {
                     check_text("condition", c)?;
                 }
             }
-            Payload::InventoryChange(p) => {
-                check_text("mba", &p.mba)?;
-                check_text("batch", &p.batch)?;
-                check_text("code", &p.code)?;
-                check_grams("element_grams", p.element_grams)?;
-                if let Some(g) = p.isotope_grams {
-                    check_grams("isotope_grams", g)?;
-                }
-            }
-            Payload::PhysicalInventory(p) => {
-                check_text("mba", &p.mba)?;
-                check_text("batch", &p.batch)?;
-                check_grams("element_grams", p.element_grams)?;
-                if let Some(g) = p.isotope_grams {
-                    check_grams("isotope_grams", g)?;
-                }
-            }
+            Payload::InventoryChange(p) => p.check()?,
+            Payload::PhysicalInventory(p) => p.check()?,
             Payload::Measurement(p) => {
                 check_text("mba", &p.mba)?;
                 check_text("kmp", &p.kmp)?;
@@ -829,6 +2000,32 @@ impl Payload {
                 check_rsd("rsd_random", p.rsd_random)?;
                 check_rsd("rsd_systematic", p.rsd_systematic)?;
             }
+            Payload::FacilityRegister(p) => {
+                check_text("name", &p.name)?;
+                check_text("facility_type", &p.facility_type)?;
+            }
+            Payload::MbaRegister(p) => {
+                check_text("name", &p.name)?;
+                if p.kmps.len() > KMPS_PER_MBA_MAX {
+                    return Err(FieldError::new(
+                        "kmps",
+                        format!(
+                            "at most {KMPS_PER_MBA_MAX} key measurement points, found {}",
+                            p.kmps.len()
+                        ),
+                    ));
+                }
+                for (i, k) in p.kmps.iter().enumerate() {
+                    check_text(&format!("kmps[{i}].description"), &k.description)?;
+                    if p.kmps[..i].iter().any(|earlier| earlier.kmp == k.kmp) {
+                        return Err(FieldError::new(
+                            format!("kmps[{i}].kmp"),
+                            format!("KMP {} is declared twice", k.kmp),
+                        ));
+                    }
+                }
+            }
+            Payload::InventoryTaking(_) => {}
             Payload::RegistryRow(p) => {
                 check_text("table", &p.table)?;
                 for (column, value) in &p.row {

@@ -3,10 +3,13 @@
 //! leaf are a fixed point of parse-then-encode.
 
 use custodian_core::event::{
-    ControlTransfer, CustodyTransfer, Element, InventoryChange, ItemDepart, ItemStatus,
-    Measurement, Signature,
+    ControlTransfer, CorrectionCode, CustodyTransfer, Direction, Element, FacilityId,
+    FacilityRegister, InventoryChange, InventoryTaking, Isotope, ItemDepart, ItemStatus, KmpCode,
+    KmpDeclaration, KmpKind, LineReference, MaterialCategory, MbaCode, MbaRegister, Measurement,
+    MeasurementBasis, PhysicalInventory, Signature,
 };
 use custodian_core::ids::{ItemId, SiteId};
+use custodian_core::Date;
 use custodian_core::{
     ActorId, Approval, Event, EventId, Payload, SignedSubmission, StateCode, Submission, UtcTime,
 };
@@ -26,6 +29,177 @@ fn text() -> impl Strategy<Value = String> {
 
 fn grams() -> impl Strategy<Value = f64> {
     prop_oneof![0.0..1e9f64, (0u64..1_000_000_000).prop_map(|g| g as f64)]
+}
+
+fn mba() -> impl Strategy<Value = String> {
+    "[A-Z0-9]{1,8}"
+}
+
+fn date() -> impl Strategy<Value = Date> {
+    (0i64..40_000).prop_map(|d| Date::parse("1970-01-01").unwrap().plus_days(d))
+}
+
+/// Masses of material lines: whole milligrams (at most three decimals).
+fn line_grams() -> impl Strategy<Value = f64> {
+    (0u64..1_000_000_000_000_000).prop_map(|mg| mg as f64 / 1000.0)
+}
+
+/// A line's element, category and weights that pass the core's checks: Pu
+/// (category stated or derived) or uranium with an enrichment that fits its
+/// category (stated, or derived from the enrichment).
+fn material() -> impl Strategy<Value = (Element, Option<MaterialCategory>, f64, Option<f64>)> {
+    prop_oneof![
+        (line_grams(), any::<bool>()).prop_map(|(g, stated)| (
+            Element::Pu,
+            stated.then_some(MaterialCategory::Pu),
+            g,
+            None
+        )),
+        (1_000u64..1_000_000_000_000, 1u64..=93, any::<bool>()).prop_map(|(mg, pct, stated)| {
+            let iso_mg = mg * pct / 100;
+            let category = if 5 * iso_mg >= mg {
+                MaterialCategory::Heu
+            } else {
+                MaterialCategory::Leu
+            };
+            (
+                Element::U,
+                stated.then_some(category),
+                mg as f64 / 1000.0,
+                Some(iso_mg as f64 / 1000.0),
+            )
+        }),
+    ]
+}
+
+/// Valid inventory changes: receipts and shipments with a counterpart,
+/// measured discards, signed new measurements; plain, deleting or late.
+fn inventory_change() -> impl Strategy<Value = Payload> {
+    (
+        (mba(), text(), 0usize..4, material()),
+        (
+            proptest::option::of(id()),
+            any::<bool>(),
+            0u8..3,
+            id(),
+            date(),
+        ),
+        (
+            proptest::option::of(text()),
+            proptest::option::of(prop::sample::select(vec!["U2", "CP", "EA", "WL"])),
+            proptest::option::of(prop::sample::select(vec![
+                MeasurementBasis::MeasuredHere,
+                MeasurementBasis::EstimatedElsewhere,
+            ])),
+            proptest::option::of("[A-Z0-9]{1,4}"),
+            proptest::option::of(0u32..=999_999),
+            proptest::option::of("[A-Z0-9]{1,5}"),
+        ),
+    )
+        .prop_map(
+            |(
+                (mba, batch, which, (element, category, g, iso)),
+                (counterpart, external, correction, target, original),
+                (line, form, basis, kmp, items, obligation),
+            )| {
+                let (code, direction) = [
+                    ("RD", None),
+                    ("SD", None),
+                    ("TE", None),
+                    ("NM", Some(Direction::Decrease)),
+                ][which];
+                // A signed line states its category (it is not derived).
+                let category = if code == "NM" {
+                    Some(category.unwrap_or(if element == Element::Pu {
+                        MaterialCategory::Pu
+                    } else {
+                        MaterialCategory::Leu
+                    }))
+                } else {
+                    category
+                };
+                let counterpart_mba = matches!(code, "RD" | "SD").then(|| {
+                    match counterpart {
+                        Some(c) if external => {
+                            format!("EXT:{}", c.to_uppercase().replace([':', '_'], "-"))
+                        }
+                        // Another MBA: the code with a different last character.
+                        _ => {
+                            let last = if mba.ends_with('X') { 'Y' } else { 'X' };
+                            format!("{}{last}", &mba[..mba.len().min(7)])
+                        }
+                    }
+                });
+                let correction = [
+                    None,
+                    Some(CorrectionCode::Delete),
+                    Some(CorrectionCode::Late),
+                ][correction as usize];
+                Payload::InventoryChange(InventoryChange {
+                    mba,
+                    batch,
+                    code: code.to_string(),
+                    element,
+                    element_grams: g,
+                    isotope_grams: iso,
+                    counterpart_mba,
+                    line,
+                    material_category: category,
+                    isotope: iso.map(|_| Isotope::U235),
+                    form: form.map(str::to_string),
+                    measurement_basis: basis,
+                    kmp: kmp.map(|k| KmpCode::parse(&k).unwrap()),
+                    items,
+                    direction,
+                    previous_category: None,
+                    previous_batch: None,
+                    obligation,
+                    previous_obligation: None,
+                    pit_date: None,
+                    corrects: (correction == Some(CorrectionCode::Delete)).then(|| LineReference {
+                        event: EventId::parse(&target).unwrap(),
+                    }),
+                    original_date: (correction == Some(CorrectionCode::Late)).then_some(original),
+                    correction,
+                })
+            },
+        )
+}
+
+fn physical_inventory() -> impl Strategy<Value = Payload> {
+    (
+        (mba(), text(), material(), proptest::option::of(date())),
+        (
+            proptest::option::of(text()),
+            proptest::option::of(0u32..=999_999),
+            any::<bool>(),
+            id(),
+        ),
+    )
+        .prop_map(
+            |((mba, batch, (element, category, g, iso), pit_date), (line, items, add, target))| {
+                Payload::PhysicalInventory(PhysicalInventory {
+                    mba,
+                    batch,
+                    element,
+                    element_grams: g,
+                    isotope_grams: iso,
+                    pit_date,
+                    line,
+                    material_category: category,
+                    isotope: None,
+                    form: None,
+                    measurement_basis: None,
+                    kmp: None,
+                    items,
+                    obligation: None,
+                    correction: add.then_some(CorrectionCode::Add),
+                    corrects: add.then(|| LineReference {
+                        event: EventId::parse(&target).unwrap(),
+                    }),
+                })
+            },
+        )
 }
 
 fn payload() -> impl Strategy<Value = Payload> {
@@ -70,25 +244,48 @@ fn payload() -> impl Strategy<Value = Payload> {
                 })
             }
         ),
+        inventory_change(),
+        physical_inventory(),
+        (id(), text(), state(), text()).prop_map(|(f, name, st, t)| {
+            Payload::FacilityRegister(FacilityRegister {
+                facility: FacilityId::parse(&f).unwrap(),
+                name,
+                state: st,
+                facility_type: t,
+            })
+        }),
         (
+            mba(),
+            id(),
             text(),
-            text(),
-            text(),
-            grams(),
-            proptest::option::of(grams()),
-            proptest::option::of(text())
+            proptest::collection::btree_map("[A-Z0-9]{1,4}", (any::<bool>(), text()), 0..4)
         )
-            .prop_map(|(mba, batch, code, g, iso, cp)| {
-                Payload::InventoryChange(InventoryChange {
-                    mba,
-                    batch,
-                    code,
-                    element: Element::U,
-                    element_grams: g,
-                    isotope_grams: iso,
-                    counterpart_mba: cp,
+            .prop_map(|(m, f, name, kmps)| {
+                Payload::MbaRegister(MbaRegister {
+                    mba: MbaCode::parse(&m).unwrap(),
+                    facility: FacilityId::parse(&f).unwrap(),
+                    name,
+                    kmps: kmps
+                        .into_iter()
+                        .map(|(k, (flow, description))| KmpDeclaration {
+                            kmp: KmpCode::parse(&k).unwrap(),
+                            kind: if flow {
+                                KmpKind::Flow
+                            } else {
+                                KmpKind::Inventory
+                            },
+                            description,
+                        })
+                        .collect(),
                 })
             }),
+        (mba(), date(), any::<u32>()).prop_map(|(m, d, n)| {
+            Payload::InventoryTaking(InventoryTaking {
+                mba: MbaCode::parse(&m).unwrap(),
+                pit_date: d,
+                line_count: n,
+            })
+        }),
         (text(), text(), text(), grams(), 0.0..=1.0f64, 0.0..=1.0f64).prop_map(
             |(mba, kmp, batch, g, r, s)| {
                 Payload::Measurement(Measurement {

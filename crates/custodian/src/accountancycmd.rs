@@ -5,6 +5,8 @@ use crate::{output, CmdResult};
 use anyhow::{anyhow, Context};
 use custodian_accountancy::evaluate::{evaluate_json, EvaluateOptions, Evaluation, Matrices};
 use custodian_accountancy::facility::{self, Diversion};
+use custodian_accountancy::plot::{self, Chart};
+use std::path::Path;
 
 /// Runs an accountancy command.
 pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
@@ -34,7 +36,75 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             Ok(())
         }
         AccountancyCommand::Scenario { seed, runs } => scenario(cli, *seed, *runs),
+        AccountancyCommand::Plot {
+            balances,
+            scenario,
+            seed,
+            out,
+        } => plot(cli, balances.as_deref(), scenario.as_deref(), *seed, out),
     }
+}
+
+/// `custodian accountancy plot`: evaluates the balances (or a scenario year),
+/// renders every chart in memory, then writes them, so that bad input writes
+/// nothing.
+fn plot(
+    cli: &Cli,
+    balances: Option<&Path>,
+    scenario: Option<&str>,
+    seed: Option<u64>,
+    out: &Path,
+) -> CmdResult {
+    let e = match (balances, scenario) {
+        (Some(balances), _) => {
+            let text = std::fs::read_to_string(balances)
+                .with_context(|| format!("{}: cannot read", balances.display()))?;
+            evaluate_json(&text, &EvaluateOptions::default())
+                .map_err(|e| anyhow!("{}: {e}; nothing plotted", balances.display()))?
+        }
+        (None, Some(name)) => {
+            let diversion = Diversion::variants()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, d)| d)
+                .ok_or_else(|| {
+                    anyhow!("--scenario {name:?}: expected none, protracted or abrupt")
+                })?;
+            facility::year(&diversion, seed.unwrap_or(1)).map_err(|e| anyhow!("{e}"))?
+        }
+        (None, None) => return Err(anyhow!("give --balances FILE or --scenario VARIANT").into()),
+    };
+    let mut files = Vec::new();
+    for chart in Chart::ALL {
+        let svg = plot::svg(&e, chart).map_err(|e| anyhow!("{e}; nothing written"))?;
+        let png = plot::png(&e, chart).map_err(|e| anyhow!("{e}; nothing written"))?;
+        files.push((
+            out.join(format!("{}.svg", chart.file_stem())),
+            svg.into_bytes(),
+        ));
+        files.push((out.join(format!("{}.png", chart.file_stem())), png));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(anyhow!("{}: not a directory; nothing written", out.display()).into());
+    }
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create the output directory", out.display()))?;
+    for (path, bytes) in &files {
+        std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    if cli.json {
+        let paths: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+        output::json(&serde_json::json!({
+            "files": paths,
+            "page_alarm": e.page_alarm,
+            "page_first_alarm_balance": e.page_first_alarm_balance,
+        }));
+        return Ok(());
+    }
+    for (path, _) in &files {
+        println!("{}", path.display());
+    }
+    Ok(())
 }
 
 /// `custodian accountancy scenario`.

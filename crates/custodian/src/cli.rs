@@ -167,6 +167,27 @@ pub enum AccountancyCommand {
         #[arg(long, default_value_t = 2000)]
         runs: usize,
     },
+    /// Write the charts a safeguards analyst reads, each as SVG and PNG (900 x
+    /// 500): muf (MUF per balance with +/-2 and +/-3 sigma MUF), cumuf (CUMUF and
+    /// its +/-3 sigma band about zero) and sitmuf-page (SITMUF, Page's statistic
+    /// and its threshold h, alarms marked). Prints the paths written.
+    #[command(group(clap::ArgGroup::new("input").required(true).args(["balances", "scenario"])))]
+    Plot {
+        /// The JSON file of streams to evaluate (as for `evaluate`).
+        #[arg(long, value_name = "FILE")]
+        balances: Option<PathBuf>,
+        /// A year of the bundled fuel fabrication plant instead: none,
+        /// protracted or abrupt (see `custodian accountancy scenario`).
+        #[arg(long, value_name = "VARIANT", value_parser = ["none", "protracted", "abrupt"])]
+        scenario: Option<String>,
+        /// The seed of the scenario's measurement errors [default: 1].
+        #[arg(long, requires = "scenario", conflicts_with = "balances")]
+        seed: Option<u64>,
+        /// The directory to write into (created if missing); existing charts
+        /// of the same names are replaced.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
