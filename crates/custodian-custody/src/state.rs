@@ -393,7 +393,9 @@ impl Custody {
         self.items.get(item)
     }
 
-    /// Every arrival, in log order, with its declared destination.
+    /// Every arrival somewhere other than its declared destination, in log
+    /// order (arrivals as declared are not kept: they raise nothing, and a log
+    /// of relocations would otherwise grow this record without bound).
     pub fn arrivals(&self) -> &[Arrival] {
         &self.arrivals
     }
@@ -663,7 +665,7 @@ impl Custody {
                         format!("an arrival while {}", item.location),
                     ));
                 };
-                arrival = Some(Arrival {
+                arrival = (*to != p.site).then(|| Arrival {
                     item: item_id.clone(),
                     declared: to.clone(),
                     arrived: p.site.clone(),

@@ -26,7 +26,7 @@ use crate::query::{EifStatus, NptCategory};
 use crate::rules::{self, Citation};
 use crate::TreatyStatus;
 use custodian_core::event::ItemStatus;
-use custodian_core::{Date, StateCode, UtcTime};
+use custodian_core::{Date, EventId, LeafIndex, StateCode, UtcTime};
 use custodian_custody::{Custody, EventRef, Location, TransferKind};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -507,7 +507,14 @@ fn record_acts(custody: &Custody, at: UtcTime) -> Vec<Act> {
         .iter()
         .filter(|t| t.by.time <= at)
         .collect();
-    let transfer_leaves: BTreeSet<u64> = custody.transfers().iter().map(|t| t.by.leaf.0).collect();
+    // The events that transferred something: a holder whose custody or control
+    // came from one of them received it; any other holder has held it from the
+    // item's first record.
+    let transfer_events: BTreeSet<(LeafIndex, &EventId)> = custody
+        .transfers()
+        .iter()
+        .map(|t| (t.by.leaf, &t.by.event))
+        .collect();
     let mut acts = Vec::new();
     for item in custody
         .items()
@@ -574,7 +581,7 @@ fn record_acts(custody: &Custody, at: UtcTime) -> Vec<Act> {
             (k, "control", &item.control_by),
         ]
         .into_iter()
-        .filter(|(_, _, by)| !transfer_leaves.contains(&by.leaf.0))
+        .filter(|(_, _, by)| !transfer_events.contains(&(by.leaf, &by.event)))
         .collect();
         let holders: BTreeSet<StateCode> = held.iter().map(|h| h.0).collect();
         for holder in holders {
@@ -1250,6 +1257,77 @@ pub fn evaluate(
     Ok(findings)
 }
 
+/// Acts shown in full in a reasoning step; the rest of a group are counted.
+const ACTS_SHOWN_PER_GROUP: usize = 3;
+
+/// Events kept as a group's evidence (each with an inclusion proof in a bundle):
+/// enough to check the claim, bounded so that a finding over millions of events
+/// stays readable and small. The step says how many there were.
+const EVIDENCE_PER_GROUP: usize = 50;
+
+/// Acts judged alike — same kind, same states, same verdict and reason — become
+/// one reasoning step, so a finding grows with the kinds of fact it rests on,
+/// not with the length of the log.
+#[derive(Default)]
+struct Groups<'a> {
+    order: Vec<(String, Verdict, String, Vec<&'a Act>)>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl<'a> Groups<'a> {
+    fn add(&mut self, act: &'a Act, verdict: Verdict, why: String) {
+        let key = format!(
+            "{:?}|{}|{:?}|{}|{}|{why}",
+            act.kind,
+            act.receiver,
+            act.givers,
+            act.retained,
+            verdict.as_str()
+        );
+        match self.index.get(&key) {
+            Some(&i) => self.order[i].3.push(act),
+            None => {
+                self.index.insert(key.clone(), self.order.len());
+                self.order.push((key, verdict, why, vec![act]));
+            }
+        }
+    }
+
+    /// One step per group, judged by `judgement(verdict, why)`, and the groups'
+    /// evidence (at most [`EVIDENCE_PER_GROUP`] events each), sorted.
+    fn steps(&self, judgement: impl Fn(Verdict, &str) -> String) -> (Vec<String>, Vec<EventRef>) {
+        let mut steps = Vec::new();
+        let mut evidence = Vec::new();
+        for (_, verdict, why, acts) in &self.order {
+            let shown: Vec<String> = acts
+                .iter()
+                .take(ACTS_SHOWN_PER_GROUP)
+                .map(|a| format!("{} (events {})", a.text, event_ids(&a.events)))
+                .collect();
+            let events = sorted_events(acts.iter().copied());
+            let total = events.len();
+            evidence.extend(events.into_iter().take(EVIDENCE_PER_GROUP));
+            let rest = acts.len().saturating_sub(ACTS_SHOWN_PER_GROUP);
+            let judged = judgement(*verdict, why);
+            steps.push(if rest == 0 {
+                format!("{}. {judged}", shown.join("; "))
+            } else {
+                format!(
+                    "{} acts alike, {} events in all (the first {} are this finding's \
+                     evidence): {}; and {rest} more of the same kind. {judged}",
+                    acts.len(),
+                    total,
+                    total.min(EVIDENCE_PER_GROUP),
+                    shown.join("; ")
+                )
+            });
+        }
+        evidence.sort_by(|a, b| (a.leaf, &a.event).cmp(&(b.leaf, &b.event)));
+        evidence.dedup();
+        (steps, evidence)
+    }
+}
+
 fn sorted_events<'a>(acts: impl Iterator<Item = &'a Act>) -> Vec<EventRef> {
     let mut events: Vec<EventRef> = acts.flat_map(|a| a.events.iter().cloned()).collect();
     events.sort_by(|a, b| (a.leaf, &a.event).cmp(&(b.leaf, &b.event)));
@@ -1390,17 +1468,12 @@ fn npt_finding(
     let mut facts = check.facts.clone();
     let mut steps = check.steps.clone();
     let mut verdict = Verdict::Complies;
+    let mut groups = Groups::default();
     for act in acts {
         let receiver_nws = ctx.registry.nws_qualification(act.receiver).is_some();
         let (v, why) = judge(interp.id, article, act, receiver_nws);
         verdict = verdict.worst(v);
-        steps.push(format!(
-            "{} (events {}). Under {}: {} — {why}.",
-            act.text,
-            event_ids(&act.events),
-            interp.id,
-            v.as_str()
-        ));
+        groups.add(act, v, why);
         let counterparts = match article {
             Article::I => vec![act.receiver],
             Article::II => act.givers.clone(),
@@ -1414,6 +1487,9 @@ fn npt_finding(
             }
         }
     }
+    let (group_steps, events) =
+        groups.steps(|v, why| format!("Under {}: {} — {why}.", interp.id, v.as_str()));
+    steps.extend(group_steps);
     if acts.iter().any(|a| a.kind.preparation()) {
         let rests_on = if interp.id == US {
             "its claim that stationing and preparation under retained custody and control \
@@ -1459,7 +1535,7 @@ fn npt_finding(
         interpretation: interp.id,
         subject,
         verdict,
-        events: sorted_events(acts.iter().copied()),
+        events,
         facts,
         reasoning: numbered(steps),
     }
@@ -1513,6 +1589,7 @@ fn stationing_findings(ctx: &Ctx<'_>, id: &'static str, treaties: &[&str], out: 
         for interp in &ctx.interpretations {
             let mut facts = Vec::new();
             let mut steps = Vec::new();
+            let mut events = Vec::new();
             let mut verdict = Verdict::Complies;
             let mut standing = Standing::NotInForce;
             for (treaty, check) in &checks {
@@ -1528,16 +1605,22 @@ fn stationing_findings(ctx: &Ctx<'_>, id: &'static str, treaties: &[&str], out: 
                     standing = check.standing.clone();
                 }
                 verdict = verdict.worst(v);
+                let mut groups = Groups::default();
                 for act in &acts {
-                    steps.push(format!(
-                        "{} (events {}). That is stationing in {host}'s territory, which {clause} \
-                         forbids its parties to allow: {} under {treaty}.",
-                        act.text,
-                        event_ids(&act.events),
-                        v.as_str()
-                    ));
+                    groups.add(act, v, String::new());
                 }
+                let (group_steps, group_events) = groups.steps(|v, _| {
+                    format!(
+                        "That is stationing in {host}'s territory, which {clause} forbids its \
+                         parties to allow: {} under {treaty}.",
+                        v.as_str()
+                    )
+                });
+                steps.extend(group_steps);
+                events.extend(group_events);
             }
+            events.sort_by(|a, b| (a.leaf, &a.event).cmp(&(b.leaf, &b.event)));
+            events.dedup();
             for act in &acts {
                 for f in deployment_facts(ctx.registry, act, ctx.date) {
                     push_fact(&mut facts, f);
@@ -1555,7 +1638,7 @@ fn stationing_findings(ctx: &Ctx<'_>, id: &'static str, treaties: &[&str], out: 
                 interpretation: interp.id,
                 subject: host,
                 verdict,
-                events: sorted_events(acts.iter().copied()),
+                events,
                 facts,
                 reasoning: numbered(steps),
             });
