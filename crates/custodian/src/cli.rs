@@ -143,7 +143,40 @@ pub struct ComplyArgs {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum ReportKind {
+    /// Inventory Change Report: the lines entered in a period.
+    Icr,
+    /// Physical Inventory Listing: the lines of one inventory taking.
+    Pil,
+    /// Material Balance Report: PB, increases, decreases, BA, PE, MF.
+    Mbr,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum AccountancyCommand {
+    /// A report of one material balance area generated from the log and bound to
+    /// a signed checkpoint (the latest, or the one at --size): ICR and MBR for
+    /// --from/--to, PIL for --pit.
+    Report {
+        /// icr, pil or mbr.
+        #[arg(value_parser = ["icr", "pil", "mbr"])]
+        kind: String,
+        /// The material balance area code.
+        #[arg(long)]
+        mba: String,
+        /// First day of the period (ICR, MBR).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last day of the period (ICR, MBR; for an MBR, the ending taking's date).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        /// The inventory taking's date (PIL).
+        #[arg(long, value_name = "DATE")]
+        pit: Option<String>,
+        /// Bind to the stored checkpoint of this tree size.
+        #[arg(long)]
+        size: Option<u64>,
+    },
     /// Evaluate a sequence of material balances given directly (JSON, see
     /// docs/FORMATS.md "Balance sequences"): MUF, sigma MUF, the covariance and
     /// its Cholesky factor, CUMUF, SITMUF, Page's test and GEMUF-V1.

@@ -436,3 +436,98 @@ fn the_fuel_fabrication_scenario_alarms_on_diversion_and_holds_its_false_alarm_r
     assert!((rate - 0.05).abs() <= 3.0 * se, "false-alarm rate {rate}");
     assert!(by("abrupt")["alarm_rate"]["rate"].as_f64().unwrap() > 0.99);
 }
+
+#[test]
+fn an_mbr_is_generated_from_the_log_and_bound_to_its_checkpoint() {
+    let dir = Dir::new("accountancy-report");
+    dir.ok(&["init", "--origin", "custodian.test/acc", "--empty-registry"]);
+    dir.ok(&["key", "generate", "xbb-operator-1"]);
+    dir.ok(&[
+        "actor",
+        "add",
+        "xbb-operator-1",
+        "--role",
+        "operator",
+        "--party",
+        "state:XBB",
+        "--public-key",
+        "xbb-operator-1.vkey",
+        "--key",
+        "admin.key",
+    ]);
+    dir.write(
+        "m.jsonl",
+        concat!(
+            r#"{"time":"2026-01-02T00:00:00Z","kind":"facility.register","payload":{"facility":"xbb-fuel-fab-1","name":"Plant","state":"XBB","facility_type":"fuel_fabrication"}}"#, "\n",
+            r#"{"time":"2026-01-02T00:00:00Z","kind":"mba.register","payload":{"mba":"XBB1","facility":"xbb-fuel-fab-1","name":"Plant","kmps":[{"kmp":"A","kind":"inventory","description":"store"},{"kmp":"1","kind":"flow","description":"receipts"}]}}"#, "\n",
+            r#"{"time":"2026-01-10T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XBB1","batch":"B1","code":"RD","element":"U","element_grams":1000000.0,"isotope_grams":40000.0,"counterpart_mba":"EXT:W","kmp":"1"}}"#, "\n",
+            r#"{"time":"2026-01-31T00:00:00Z","kind":"material.physical_inventory","payload":{"mba":"XBB1","batch":"B1","element":"U","element_grams":999000.0,"isotope_grams":39960.0,"pit_date":"2026-01-31","kmp":"A"}}"#, "\n",
+            r#"{"time":"2026-01-31T12:00:00Z","kind":"material.inventory_taking","payload":{"mba":"XBB1","pit_date":"2026-01-31","line_count":1}}"#, "\n",
+        ),
+    );
+    dir.ok(&["log", "append", "m.jsonl", "--key", "xbb-operator-1.key"]);
+    let mbr = json(&dir.ok(&[
+        "--json",
+        "accountancy",
+        "report",
+        "mbr",
+        "--mba",
+        "XBB1",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+    ]));
+    let codes: Vec<&str> = mbr["balances"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["PB", "RD", "BA", "PE", "MF"]);
+    assert_eq!(mbr["balances"][0]["muf"]["element_grams"], 1000.0);
+    assert_eq!(mbr["binding"]["tree_size"], 3);
+    assert!(mbr["binding"]["checkpoint"]
+        .as_str()
+        .unwrap()
+        .contains("custodian.test/acc"));
+    let pil = json(&dir.ok(&[
+        "--json",
+        "accountancy",
+        "report",
+        "pil",
+        "--mba",
+        "XBB1",
+        "--pit",
+        "2026-01-31",
+    ]));
+    assert_eq!(pil["line_count"], 1);
+    let err = dir.fails(
+        &[
+            "accountancy",
+            "report",
+            "icr",
+            "--mba",
+            "XQQ1",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+        ],
+        1,
+    );
+    assert!(err.contains("unknown MBA XQQ1"), "{err}");
+    // A negative mass is refused at append, naming file, line and field.
+    dir.write(
+        "bad.jsonl",
+        r#"{"time":"2026-02-01T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XBB1","batch":"B2","code":"RD","element":"U","element_grams":-5.0,"counterpart_mba":"EXT:W"}}"#,
+    );
+    let err = dir.fails(
+        &["log", "append", "bad.jsonl", "--key", "xbb-operator-1.key"],
+        1,
+    );
+    assert!(
+        err.contains("bad.jsonl:1: field payload.element_grams"),
+        "{err}"
+    );
+}
