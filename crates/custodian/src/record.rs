@@ -3,10 +3,12 @@
 //! consistency, the approval policy) hold for everything that enters the log.
 
 use anyhow::{anyhow, Context};
+use custodian_accountancy::accounts::Accounts;
 use custodian_core::event::Payload;
 use custodian_core::{ActorId, Date, EventKind, LeafIndex, SignedSubmission, StateCode, UtcTime};
 use custodian_custody::{Ceased, Custody, CustodyRule};
 use custodian_ledger::keys::SigningKey;
+use custodian_ledger::registry::{Registry, RuleError, SubmissionRule};
 use custodian_store::log::{AppendError, AppendReceipt, Log};
 use custodian_store::Store;
 use std::collections::BTreeMap;
@@ -25,14 +27,78 @@ pub fn ceased_states() -> Vec<Ceased> {
         .collect()
 }
 
-/// The full audit of a store, with the custody rule re-derived from its leaves
-/// (the two-person rule and item consistency re-checked on every event).
+/// The engines' rules every submission must pass: the custody engine's (item
+/// consistency, the approval policy) and the material accounts' (registered
+/// facilities and MBAs, known codes, corrections that point to a line, PIL
+/// line counts).
+pub struct Rules {
+    custody: CustodyRule,
+    accounts: Accounts,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules::new()
+    }
+}
+
+impl Rules {
+    /// Fresh rules for a log replayed from its first leaf.
+    pub fn new() -> Rules {
+        Rules {
+            custody: CustodyRule::new(Custody::new().with_ceased(ceased_states())),
+            accounts: Accounts::new(),
+        }
+    }
+
+    /// Folds in a submission already in the log (approvals not re-checked: the
+    /// audit does that).
+    fn preload(&mut self, leaf: LeafIndex, signed: &SignedSubmission) -> Result<(), RuleError> {
+        self.custody.preload(leaf, signed)?;
+        self.apply_accounts(leaf, signed)
+    }
+
+    fn apply_accounts(
+        &mut self,
+        leaf: LeafIndex,
+        signed: &SignedSubmission,
+    ) -> Result<(), RuleError> {
+        for (i, event) in signed.submission.events.iter().enumerate() {
+            self.accounts.apply(leaf, event).map_err(|e| {
+                let full = e.to_string();
+                let prefix = format!("event {}: field {}: ", e.event(), e.field());
+                RuleError {
+                    event_index: i,
+                    field: format!(".{}", e.field()),
+                    message: full.strip_prefix(&prefix).unwrap_or(&full).to_string(),
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+impl SubmissionRule for Rules {
+    fn check(
+        &mut self,
+        registry: &Registry,
+        leaf: LeafIndex,
+        signed: &SignedSubmission,
+    ) -> Result<(), RuleError> {
+        self.custody.check(registry, leaf, signed)?;
+        self.apply_accounts(leaf, signed)
+    }
+}
+
+/// The full audit of a store, with the engines' rules re-derived from its
+/// leaves (the two-person rule, item consistency and the material accounts
+/// re-checked on every event).
 pub fn audit<S: Store + ?Sized>(
     store: &S,
     pinned: Option<&custodian_ledger::keys::VerifierKey>,
 ) -> Result<custodian_store::audit::AuditReport, custodian_store::audit::AuditFailure> {
-    let mut rule = CustodyRule::new(Custody::new().with_ceased(ceased_states()));
-    custodian_store::audit::audit_with(store, pinned, &mut rule, |_, _| {})
+    let mut rules = Rules::new();
+    custodian_store::audit::audit_with(store, pinned, &mut rules, |_, _| {})
 }
 
 /// Calls `f` with every leaf of the log, in order, parsed strictly.
@@ -43,10 +109,10 @@ pub fn for_each_leaf<S: Store>(
     log.for_each_submission(0, f)
 }
 
-/// The custody rule with every leaf of the log folded in: what new submissions
-/// are checked against.
-pub fn rule_of<S: Store>(log: &Log<S>) -> anyhow::Result<CustodyRule> {
-    let mut rule = CustodyRule::new(Custody::new().with_ceased(ceased_states()));
+/// The rules with every leaf of the log folded in: what new submissions are
+/// checked against.
+pub fn rule_of<S: Store>(log: &Log<S>) -> anyhow::Result<Rules> {
+    let mut rule = Rules::new();
     for_each_leaf(log, |leaf, signed| {
         rule.preload(leaf, &signed)
             .map_err(|e| anyhow!("leaf {}: {e}; run `custodian audit`", leaf.0))

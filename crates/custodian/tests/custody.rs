@@ -517,6 +517,43 @@ fn an_mbr_is_generated_from_the_log_and_bound_to_its_checkpoint() {
         1,
     );
     assert!(err.contains("unknown MBA XQQ1"), "{err}");
+    // Bad material input is refused at append with file, line and field, and
+    // nothing of it is applied.
+    let before = size(&dir);
+    let cases = [
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XBB1","batch":"B2","code":"RD","element":"U","element_grams":5000.0,"isotope_grams":200.0,"counterpart_mba":"XQQ1"}}"#,
+            "bad.jsonl:1: submission 0: field events[0].payload.counterpart_mba: unknown MBA XQQ1",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XQQ2","batch":"B2","code":"SD","element":"U","element_grams":5000.0,"isotope_grams":200.0,"counterpart_mba":"EXT:W"}}"#,
+            "field events[0].payload.mba: unknown MBA XQQ2",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XBB1","batch":"B1","code":"RD","element":"U","element_grams":1000000.0,"isotope_grams":40000.0,"counterpart_mba":"EXT:W","correction":"D","corrects":{"event":"nope:1:0"}}}"#,
+            "field events[0].payload.corrects.event: unknown line nope:1:0",
+        ),
+        (
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XBB1","batch":"B2","code":"ZZ","element":"U","element_grams":5.0}}"#,
+            "bad.jsonl:1: field payload.code: unknown inventory change code \"ZZ\"",
+        ),
+        (
+            r#"{"time":"2026-02-28T00:00:00Z","kind":"material.inventory_taking","payload":{"mba":"XBB1","pit_date":"2026-02-28","line_count":3}}"#,
+            "field events[0].payload.line_count: expected 0",
+        ),
+    ];
+    for (line, want) in cases {
+        dir.write("bad.jsonl", &format!("{line}\n"));
+        let err = dir.fails(
+            &["log", "append", "bad.jsonl", "--key", "xbb-operator-1.key"],
+            1,
+        );
+        assert!(
+            err.contains(want) && err.contains("nothing applied"),
+            "expected {want:?} in {err}"
+        );
+        assert_eq!(size(&dir), before);
+    }
     // A negative mass is refused at append, naming file, line and field.
     dir.write(
         "bad.jsonl",
