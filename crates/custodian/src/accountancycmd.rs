@@ -37,6 +37,14 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             Ok(())
         }
         AccountancyCommand::Scenario { seed, runs } => scenario(cli, *seed, *runs),
+        AccountancyCommand::Threshold {
+            balances,
+            k,
+            alpha,
+            runs,
+            seed,
+            threads,
+        } => threshold(cli, *balances, *k, *alpha, *runs, *seed, *threads),
         AccountancyCommand::Report {
             kind,
             mba,
@@ -118,6 +126,70 @@ fn plot(
     }
     for (path, _) in &files {
         println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// `custodian accountancy threshold`.
+fn threshold(
+    cli: &Cli,
+    balances: usize,
+    k: f64,
+    alpha: f64,
+    runs: usize,
+    seed: u64,
+    threads: Option<usize>,
+) -> CmdResult {
+    use custodian_accountancy::thresholds::{self, MonteCarlo};
+    let exact = thresholds::page_threshold(balances, k, alpha).map_err(|e| anyhow!("{e}"))?;
+    let monte_carlo = if runs > 0 {
+        let threads =
+            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let settings = MonteCarlo {
+            runs,
+            seed,
+            threads,
+        };
+        let started = std::time::Instant::now();
+        // A progress bar on a terminal only, redrawn when it grows.
+        let draw =
+            !cli.json && runs >= 100_000 && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let mut shown = usize::MAX;
+        let h =
+            thresholds::page_threshold_monte_carlo(balances, k, alpha, &settings, |done, total| {
+                let width = 40;
+                let filled = done * width / total.max(1);
+                if draw && filled != shown {
+                    shown = filled;
+                    eprint!(
+                        "\r  simulating [{}{}] {done}/{total} runs",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                }
+            })
+            .map_err(|e| anyhow!("{e}"))?;
+        if draw {
+            eprintln!();
+        }
+        Some((h, started.elapsed().as_secs_f64()))
+    } else {
+        None
+    };
+    if cli.json {
+        output::json(&serde_json::json!({
+            "balances": balances, "k": k, "alpha": alpha, "exact": exact,
+            "monte_carlo": monte_carlo.map(|(h, s)| serde_json::json!({"h": h, "runs": runs, "seed": seed, "seconds": s})),
+        }));
+        return Ok(());
+    }
+    println!("Page on SITMUF, {balances} balances, k = {k}, false-alarm probability {alpha} over the sequence:");
+    println!("  exact (Nystrom, 50 Gauss-Legendre nodes): h = {exact:.6}");
+    if let Some((h, s)) = monte_carlo {
+        println!(
+            "  Monte Carlo ({runs} runs, seed {seed}): h = {h:.6} (difference {:+.6}; {s:.2} s)",
+            h - exact
+        );
     }
     Ok(())
 }

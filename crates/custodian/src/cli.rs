@@ -154,6 +154,28 @@ pub enum ReportKind {
 
 #[derive(Subcommand, Debug)]
 pub enum AccountancyCommand {
+    /// The Page-on-SITMUF alarm threshold h for a false-alarm probability over
+    /// a sequence of balances: exact, and by seeded Monte Carlo with --runs.
+    Threshold {
+        /// Balances in the sequence (e.g. 12 for a year of monthly balances).
+        #[arg(long)]
+        balances: usize,
+        /// Page's reference value k.
+        #[arg(long, default_value_t = 0.5)]
+        k: f64,
+        /// False-alarm probability over the whole sequence.
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Monte-Carlo runs (0: the exact value only).
+        #[arg(long, default_value_t = 0)]
+        runs: usize,
+        /// The Monte-Carlo seed (results are reproducible from it).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (the result does not depend on them) [default: all cores].
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// A report of one material balance area generated from the log and bound to
     /// a signed checkpoint (the latest, or the one at --size): ICR and MBR for
     /// --from/--to, PIL for --pit.

@@ -568,3 +568,44 @@ fn an_mbr_is_generated_from_the_log_and_bound_to_its_checkpoint() {
         "{err}"
     );
 }
+
+#[test]
+fn the_page_threshold_is_exact_and_the_monte_carlo_one_reproducible() {
+    let dir = Dir::new("accountancy-threshold");
+    let args = [
+        "--json",
+        "accountancy",
+        "threshold",
+        "--balances",
+        "12",
+        "--runs",
+        "100000",
+        "--seed",
+        "11",
+    ];
+    let doc = json(&dir.ok(&args));
+    assert!(
+        (doc["exact"].as_f64().unwrap() - 3.374521).abs() < 1e-6,
+        "{doc}"
+    );
+    let h = doc["monte_carlo"]["h"].as_f64().unwrap();
+    // accountancy.md §10(f): within 0.035 at 10^5 runs.
+    assert!((h - 3.374521).abs() <= 0.035, "{h}");
+    let again = json(&dir.ok(&[&args[..], &["--threads", "1"]].concat()));
+    assert_eq!(
+        again["monte_carlo"]["h"], doc["monte_carlo"]["h"],
+        "the seed, not the threads, decides"
+    );
+    let err = dir.fails(
+        &[
+            "accountancy",
+            "threshold",
+            "--balances",
+            "12",
+            "--alpha",
+            "1.5",
+        ],
+        1,
+    );
+    assert!(err.contains("alpha"), "{err}");
+}
