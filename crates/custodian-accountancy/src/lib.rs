@@ -42,6 +42,7 @@ pub mod detection;
 pub mod error;
 pub mod evaluate;
 pub mod facility;
+pub mod ledger_balances;
 pub mod matrix;
 pub mod normal;
 #[cfg(feature = "plot")]

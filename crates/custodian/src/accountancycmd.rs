@@ -12,9 +12,13 @@ use std::path::Path;
 /// Runs an accountancy command.
 pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
     match cmd {
-        AccountancyCommand::Evaluate { balances, matrices } => {
-            let text = std::fs::read_to_string(balances)
-                .with_context(|| format!("{}: cannot read", balances.display()))?;
+        AccountancyCommand::Evaluate {
+            balances,
+            mba,
+            quantity,
+            alpha,
+            matrices,
+        } => {
             let options = EvaluateOptions {
                 matrices: match matrices.as_deref() {
                     None | Some("auto") => Matrices::Auto,
@@ -27,6 +31,13 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
                     }
                 },
             };
+            let balances = match (balances, mba) {
+                (Some(balances), _) => balances,
+                (None, Some(mba)) => return evaluate_ledger(cli, mba, quantity, *alpha, &options),
+                (None, None) => return Err(anyhow!("give --balances FILE or --mba CODE").into()),
+            };
+            let text = std::fs::read_to_string(balances)
+                .with_context(|| format!("{}: cannot read", balances.display()))?;
             let e = evaluate_json(&text, &options)
                 .map_err(|e| anyhow!("{}: {e}; nothing evaluated", balances.display()))?;
             if cli.json {
@@ -209,7 +220,6 @@ fn report(
     [from, to, pit]: [Option<&str>; 3],
     size: Option<u64>,
 ) -> CmdResult {
-    use custodian_accountancy::accounts::Accounts;
     use custodian_accountancy::reports::{self, Binding, Period};
     let mba =
         custodian_core::event::MbaCode::parse(mba).map_err(|e| anyhow!("--mba {mba:?}: {e}"))?;
@@ -231,22 +241,7 @@ fn report(
                 crate::Failure::verification(anyhow!("the checkpoint does not verify: {e}"))
             })?;
     let binding = Binding::from_checkpoint(&checkpoint, &note.note).map_err(|e| anyhow!("{e}"))?;
-    let mut accounts = Accounts::new();
-    let covered = checkpoint.size().0;
-    crate::record::for_each_leaf(&log, |leaf, signed| {
-        if leaf.0 >= covered {
-            return Ok(());
-        }
-        for event in &signed.submission.events {
-            accounts.apply(leaf, event).map_err(|e| {
-                anyhow!(
-                    "leaf {}: {e}; the material accounts in this log are inconsistent",
-                    leaf.0
-                )
-            })?;
-        }
-        Ok(())
-    })?;
+    let accounts = accounts_of(&log, checkpoint.size().0)?;
     let value = match kind {
         "icr" => serde_json::to_value(
             reports::inventory_change_report(
@@ -281,6 +276,85 @@ fn report(
         print_mbr(&value);
     } else {
         println!("{}", serde_json::to_string_pretty(&value)?);
+    }
+    Ok(())
+}
+
+/// The material accounts replayed from the first `covered` leaves of the log.
+fn accounts_of<S: Store>(
+    log: &custodian_store::log::Log<S>,
+    covered: u64,
+) -> anyhow::Result<custodian_accountancy::accounts::Accounts> {
+    let mut accounts = custodian_accountancy::accounts::Accounts::new();
+    crate::record::for_each_leaf(log, |leaf, signed| {
+        if leaf.0 >= covered {
+            return Ok(());
+        }
+        for event in &signed.submission.events {
+            accounts.apply(leaf, event).map_err(|e| {
+                anyhow!(
+                    "leaf {}: {e}; the material accounts in this log are inconsistent",
+                    leaf.0
+                )
+            })?;
+        }
+        Ok(())
+    })?;
+    Ok(accounts)
+}
+
+/// `custodian accountancy evaluate --mba`: the balance sequence between the
+/// MBA's closed takings, read from every leaf of the log, evaluated; alarms
+/// printed as findings with their evidence.
+fn evaluate_ledger(
+    cli: &Cli,
+    mba: &str,
+    quantity: &str,
+    alpha: f64,
+    options: &EvaluateOptions,
+) -> CmdResult {
+    use custodian_accountancy::ledger_balances::{self, BalanceQuantity, FindingKind};
+    let mba =
+        custodian_core::event::MbaCode::parse(mba).map_err(|e| anyhow!("--mba {mba:?}: {e}"))?;
+    let quantity = match quantity {
+        "element" => BalanceQuantity::Element,
+        "u235" => BalanceQuantity::U235,
+        other => return Err(anyhow!("--quantity {other:?}: expected element or u235").into()),
+    };
+    let log = crate::logcmd::open_log(cli)?;
+    let accounts = accounts_of(&log, u64::MAX)?;
+    let ledger = ledger_balances::evaluate_ledger(&accounts, &mba, quantity, alpha, options)
+        .map_err(|e| anyhow!("{e}; nothing evaluated"))?;
+    if cli.json {
+        output::json(&serde_json::to_value(&ledger)?);
+        return Ok(());
+    }
+    println!(
+        "MBA {mba}: {} balance(s) between closed physical inventory takings; Page h exact for alpha = {alpha} over the sequence",
+        ledger.periods.len()
+    );
+    for p in &ledger.periods {
+        println!(
+            "  balance {}: {} to {} ({} event(s))",
+            p.index, p.period.start, p.period.end, p.events_total
+        );
+    }
+    print_evaluation(&ledger.evaluation);
+    if ledger.findings.is_empty() {
+        println!("findings: none");
+    }
+    for f in &ledger.findings {
+        let kind = match f.kind {
+            FindingKind::PageAlarm => "page_alarm",
+            FindingKind::GemufAlarm => "gemuf_alarm",
+        };
+        println!(
+            "FINDING {kind}: balance {} ({} to {}), statistic {:.4} > threshold {:.4}; evidence:",
+            f.balance, f.period.start, f.period.end, f.statistic, f.threshold
+        );
+        for e in &f.evidence {
+            println!("    leaf {} event {}", e.leaf.0, e.event);
+        }
     }
     Ok(())
 }

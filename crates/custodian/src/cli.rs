@@ -204,8 +204,26 @@ pub enum AccountancyCommand {
     /// its Cholesky factor, CUMUF, SITMUF, Page's test and GEMUF-V1.
     Evaluate {
         /// The JSON file of streams.
-        #[arg(long, value_name = "FILE")]
-        balances: PathBuf,
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "mba",
+            required_unless_present = "mba"
+        )]
+        balances: Option<PathBuf>,
+        /// Instead of --balances: the MBA whose balances between its closed
+        /// physical inventory takings are read from the log (uncertainties
+        /// from its material.measurement events); alarms are printed as
+        /// findings with their evidence.
+        #[arg(long, value_name = "CODE")]
+        mba: Option<String>,
+        /// With --mba: the amount balanced, element or u235.
+        #[arg(long, value_name = "WHAT", default_value = "element", requires = "mba")]
+        quantity: String,
+        /// With --mba: Page's false-alarm probability over the sequence (h is
+        /// the exact threshold for its length, k = 0.5).
+        #[arg(long, value_name = "A", default_value_t = 0.05, requires = "mba")]
+        alpha: f64,
         /// Whether to print the n x n covariance and Cholesky factor: auto (up to
         /// 100 balances), include or omit.
         #[arg(long, value_name = "WHEN")]

@@ -517,6 +517,25 @@ fn an_mbr_is_generated_from_the_log_and_bound_to_its_checkpoint() {
         1,
     );
     assert!(err.contains("unknown MBA XQQ1"), "{err}");
+    // A second month and the measurements' uncertainties: one balance period
+    // between the two takings, evaluated from the ledger.
+    dir.write(
+        "feb.jsonl",
+        concat!(
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"material.measurement","payload":{"mba":"XBB1","kmp":"1","batch":"B1","element":"U","element_grams":1000000.0,"rsd_random":0.002,"rsd_systematic":0.001}}"#, "\n",
+            r#"{"time":"2026-02-01T00:00:00Z","kind":"material.measurement","payload":{"mba":"XBB1","kmp":"A","batch":"B1","element":"U","element_grams":999000.0,"rsd_random":0.003,"rsd_systematic":0.0015}}"#, "\n",
+            r#"{"time":"2026-02-10T00:00:00Z","kind":"material.inventory_change","payload":{"mba":"XBB1","batch":"B2","code":"RD","element":"U","element_grams":500000.0,"isotope_grams":20000.0,"counterpart_mba":"EXT:W","kmp":"1"}}"#, "\n",
+            r#"{"time":"2026-02-28T00:00:00Z","kind":"material.physical_inventory","payload":{"mba":"XBB1","batch":"B1","element":"U","element_grams":999000.0,"isotope_grams":39960.0,"pit_date":"2026-02-28","kmp":"A"}}"#, "\n",
+            r#"{"time":"2026-02-28T00:00:00Z","kind":"material.physical_inventory","payload":{"mba":"XBB1","batch":"B2","element":"U","element_grams":500000.0,"isotope_grams":20000.0,"pit_date":"2026-02-28","kmp":"A"}}"#, "\n",
+            r#"{"time":"2026-02-28T12:00:00Z","kind":"material.inventory_taking","payload":{"mba":"XBB1","pit_date":"2026-02-28","line_count":2}}"#, "\n",
+        ),
+    );
+    dir.ok(&["log", "append", "feb.jsonl", "--key", "xbb-operator-1.key"]);
+    let e = json(&dir.ok(&["--json", "accountancy", "evaluate", "--mba", "XBB1"]));
+    assert_eq!(e["periods"], 1, "{e}");
+    assert!(e["muf"][0].as_f64().unwrap().abs() < 1e-9, "{e}");
+    assert!(e["sigma_muf"][0].as_f64().unwrap() > 0.0, "{e}");
+    assert!(e["findings"].as_array().unwrap().is_empty(), "{e}");
     // Bad material input is refused at append with file, line and field, and
     // nothing of it is applied.
     let before = size(&dir);
@@ -538,7 +557,7 @@ fn an_mbr_is_generated_from_the_log_and_bound_to_its_checkpoint() {
             "bad.jsonl:1: field payload.code: unknown inventory change code \"ZZ\"",
         ),
         (
-            r#"{"time":"2026-02-28T00:00:00Z","kind":"material.inventory_taking","payload":{"mba":"XBB1","pit_date":"2026-02-28","line_count":3}}"#,
+            r#"{"time":"2026-02-28T00:00:00Z","kind":"material.inventory_taking","payload":{"mba":"XBB1","pit_date":"2026-03-31","line_count":3}}"#,
             "field events[0].payload.line_count: expected 0",
         ),
     ];
