@@ -582,46 +582,14 @@ fn is_code(text: &str, max: usize) -> bool {
 
 macro_rules! text_code {
     ($(#[$doc:meta])* $name:ident, $expected:literal, $check:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
-
-        impl $name {
-            /// Parses the code; the only way to make one.
-            pub fn parse(text: &str) -> Result<Self, IdError> {
-                let check: fn(&str) -> bool = $check;
-                if check(text) {
-                    Ok(Self(text.to_owned()))
-                } else {
-                    Err(code_error($expected, text))
-                }
+        crate::ids::checked_text!($(#[$doc])* $name, |text| {
+            let check: fn(&str) -> bool = $check;
+            if check(text) {
+                Ok(text.to_owned())
+            } else {
+                Err(code_error($expected, text))
             }
-            /// The code as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
-            }
-        }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
-            }
-        }
+        });
     };
 }
 

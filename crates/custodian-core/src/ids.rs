@@ -38,43 +38,54 @@ fn parse_slug(text: &str, expected: &'static str) -> Result<String, IdError> {
     }
 }
 
-macro_rules! slug_id {
-    ($(#[$doc:meta])* $name:ident, $expected:literal) => {
+/// A validated text identifier: a newtype over `String` whose only
+/// constructor is `parse`, run by `$parse: fn(&str) -> Result<String, IdError>`;
+/// displayed and serialized as the text itself.
+macro_rules! checked_text {
+    ($(#[$doc:meta])* $name:ident, $parse:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
 
         impl $name {
             /// Parses the identifier; the only way to make one.
-            pub fn parse(text: &str) -> Result<Self, IdError> {
-                parse_slug(text, $expected).map(Self)
+            pub fn parse(text: &str) -> Result<Self, $crate::ids::IdError> {
+                let parse: fn(&str) -> Result<String, $crate::ids::IdError> = $parse;
+                parse(text).map(Self)
             }
             /// The identifier as text.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
         }
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
             }
         }
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 write!(f, "{}({:?})", stringify!($name), self.0)
             }
         }
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&self.0)
             }
         }
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(d)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
+                Self::parse(&text).map_err(::serde::de::Error::custom)
             }
         }
+    };
+}
+pub(crate) use checked_text;
+
+macro_rules! slug_id {
+    ($(#[$doc:meta])* $name:ident, $expected:literal) => {
+        checked_text!($(#[$doc])* $name, |text| parse_slug(text, $expected));
     };
 }
 
