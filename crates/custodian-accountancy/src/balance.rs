@@ -179,9 +179,7 @@ impl BalanceSequence {
                         reason: format!("one per period; {reference} fixes {periods} periods"),
                     });
                 }
-                for (t, &amount) in flow.amounts.iter().enumerate() {
-                    check_amount(&format!("{base}.amounts[{t}]"), amount)?;
-                }
+                check_amounts(|t| format!("{base}.amounts[{t}]"), &flow.amounts)?;
                 check_rsd(&format!("{base}.rsd_random"), flow.rsd_random)?;
                 check_rsd(&format!("{base}.rsd_systematic"), flow.rsd_systematic)?;
             }
@@ -200,9 +198,7 @@ impl BalanceSequence {
                     ),
                 });
             }
-            for (t, &value) in inventory.values.iter().enumerate() {
-                check_amount(&format!("{base}.values[{t}]"), value)?;
-            }
+            check_amounts(|t| format!("{base}.values[{t}]"), &inventory.values)?;
             check_rsd(&format!("{base}.rsd_random"), inventory.rsd_random)?;
             check_rsd(&format!("{base}.rsd_systematic"), inventory.rsd_systematic)?;
         }
@@ -547,4 +543,13 @@ pub fn closed_form_covariance(sequence: &BalanceSequence, i: usize, j: usize) ->
             - c[bi - 1] * c[bj] * (s2 + indicator(bi - 1 == bj) * r2);
     }
     sum
+}
+
+/// Checks every amount, naming the first bad one by `field(index)`; the field
+/// name is formed only then, so a valid sequence of any length costs one pass.
+fn check_amounts(field: impl Fn(usize) -> String, values: &[f64]) -> Result<(), AccountancyError> {
+    match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        Some(t) => check_amount(&field(t), values[t]).map(|_| ()),
+        None => Ok(()),
+    }
 }
