@@ -670,6 +670,89 @@ enum Correcting {
     Replace(usize),
 }
 
+/// What D/A corrections need of a line, change or inventory alike.
+trait Correctable {
+    fn correction(&self) -> Option<CorrectionCode>;
+    fn slots(&mut self) -> (&mut Option<EventRef>, &mut Option<EventRef>);
+    fn deleted_by(&self) -> Option<&EventRef>;
+    fn replaced_by(&self) -> Option<&EventRef>;
+}
+
+macro_rules! correctable {
+    ($t:ty) => {
+        impl Correctable for $t {
+            fn correction(&self) -> Option<CorrectionCode> {
+                self.correction
+            }
+            fn slots(&mut self) -> (&mut Option<EventRef>, &mut Option<EventRef>) {
+                (&mut self.deleted_by, &mut self.replaced_by)
+            }
+            fn deleted_by(&self) -> Option<&EventRef> {
+                self.deleted_by.as_ref()
+            }
+            fn replaced_by(&self) -> Option<&EventRef> {
+                self.replaced_by.as_ref()
+            }
+        }
+    };
+}
+correctable!(ChangeLine);
+correctable!(InventoryLine);
+
+/// Whether `old`, line `i` named by `target`, may take a `D` or `A` correction
+/// (302/2005 Annex III note 37): a D deletes a line in effect that is not
+/// itself a D; an A replaces a deleted line, once. On refusal: (field,
+/// expected, found).
+fn resolve_correction(
+    correction: CorrectionCode,
+    target: &EventId,
+    i: usize,
+    old: &impl Correctable,
+) -> Result<Correcting, (&'static str, String, String)> {
+    let field = "payload.corrects.event";
+    if old.correction() == Some(CorrectionCode::Delete) {
+        return Err((
+            field,
+            "a line that is not itself a deletion".into(),
+            format!("{target}, a D line"),
+        ));
+    }
+    if correction == CorrectionCode::Delete {
+        if let Some(by) = old.deleted_by() {
+            return Err((
+                field,
+                "a line in effect (not yet deleted)".into(),
+                format!("{target}, already deleted by event {}", by.event),
+            ));
+        }
+        return Ok(Correcting::Delete(i));
+    }
+    if old.deleted_by().is_none() {
+        return Err((
+            field,
+            "a line deleted by an earlier D line (an A line replaces a deleted line)".into(),
+            format!("{target}, a line in effect"),
+        ));
+    }
+    if let Some(by) = old.replaced_by() {
+        return Err((
+            field,
+            "a deleted line not yet replaced".into(),
+            format!("{target}, already replaced by event {}", by.event),
+        ));
+    }
+    Ok(Correcting::Replace(i))
+}
+
+/// Marks the line a correction deletes or replaces.
+fn mark(lines: &mut [impl Correctable], correcting: &Correcting, here: &EventRef) {
+    match *correcting {
+        Correcting::None => {}
+        Correcting::Delete(i) => *lines[i].slots().0 = Some(here.clone()),
+        Correcting::Replace(i) => *lines[i].slots().1 = Some(here.clone()),
+    }
+}
+
 impl Accounts {
     /// Empty accounts.
     pub fn new() -> Accounts {
@@ -1161,50 +1244,9 @@ impl Accounts {
                 let i = self.corrected_line(event, target, &mba, true)?;
                 let old = &self.changes[i];
                 let chain_original = old.original_date.unwrap_or(old.accounting_date);
-                if old.correction == Some(CorrectionCode::Delete) {
-                    return Err(contradiction(
-                        "payload.corrects.event",
-                        "a line that is not itself a deletion".into(),
-                        format!("{target}, a D line"),
-                    ));
-                }
-                match correction {
-                    CorrectionCode::Delete => {
-                        if let Some(by) = &old.deleted_by {
-                            return Err(contradiction(
-                                "payload.corrects.event",
-                                "a line in effect (not yet deleted)".into(),
-                                format!("{target}, already deleted by event {}", by.event),
-                            ));
-                        }
-                        (
-                            Some(chain_original),
-                            old.balance_date,
-                            Correcting::Delete(i),
-                        )
-                    }
-                    _ => {
-                        let Some(_) = &old.deleted_by else {
-                            return Err(contradiction(
-                                "payload.corrects.event",
-                                "a line deleted by an earlier D line (an A line replaces a deleted line)".into(),
-                                format!("{target}, a line in effect"),
-                            ));
-                        };
-                        if let Some(by) = &old.replaced_by {
-                            return Err(contradiction(
-                                "payload.corrects.event",
-                                "a deleted line not yet replaced".into(),
-                                format!("{target}, already replaced by event {}", by.event),
-                            ));
-                        }
-                        (
-                            Some(chain_original),
-                            old.balance_date,
-                            Correcting::Replace(i),
-                        )
-                    }
-                }
+                let correcting = resolve_correction(correction, target, i, old)
+                    .map_err(|(field, expected, found)| contradiction(field, expected, found))?;
+                (Some(chain_original), old.balance_date, correcting)
             }
         };
         let quantity = line_quantity(p.element_grams, p.isotope_kind(), p.isotope_grams);
@@ -1252,11 +1294,7 @@ impl Accounts {
         // Nothing can fail from here on.
         let here = line.by.clone();
         let index = self.changes.len();
-        match correcting {
-            Correcting::None => {}
-            Correcting::Delete(i) => self.changes[i].deleted_by = Some(here.clone()),
-            Correcting::Replace(i) => self.changes[i].replaced_by = Some(here.clone()),
-        }
+        mark(&mut self.changes, &correcting, &here);
         self.note_batch(&here, &mba, &line.batch, line.category, &line.form);
         if let Some(previous) = &line.previous_batch {
             self.note_batch(&here, &mba, previous, line.category, &None);
@@ -1357,42 +1395,9 @@ impl Accounts {
                         ));
                     }
                 }
-                if old.correction == Some(CorrectionCode::Delete) {
-                    return Err(contradiction(
-                        "payload.corrects.event",
-                        "a line that is not itself a deletion".into(),
-                        format!("{target}, a D line"),
-                    ));
-                }
-                match correction {
-                    CorrectionCode::Delete => {
-                        if let Some(by) = &old.deleted_by {
-                            return Err(contradiction(
-                                "payload.corrects.event",
-                                "a line in effect (not yet deleted)".into(),
-                                format!("{target}, already deleted by event {}", by.event),
-                            ));
-                        }
-                        (old.pit_date, Correcting::Delete(i))
-                    }
-                    _ => {
-                        if old.deleted_by.is_none() {
-                            return Err(contradiction(
-                                "payload.corrects.event",
-                                "a line deleted by an earlier D line (an A line replaces a deleted line)".into(),
-                                format!("{target}, a line in effect"),
-                            ));
-                        }
-                        if let Some(by) = &old.replaced_by {
-                            return Err(contradiction(
-                                "payload.corrects.event",
-                                "a deleted line not yet replaced".into(),
-                                format!("{target}, already replaced by event {}", by.event),
-                            ));
-                        }
-                        (old.pit_date, Correcting::Replace(i))
-                    }
-                }
+                let correcting = resolve_correction(correction, target, i, old)
+                    .map_err(|(field, expected, found)| contradiction(field, expected, found))?;
+                (old.pit_date, correcting)
             }
         };
         let line = InventoryLine {
@@ -1431,11 +1436,7 @@ impl Accounts {
         // Nothing can fail from here on.
         let here = line.by.clone();
         let index = self.inventory.len();
-        match correcting {
-            Correcting::None => {}
-            Correcting::Delete(i) => self.inventory[i].deleted_by = Some(here.clone()),
-            Correcting::Replace(i) => self.inventory[i].replaced_by = Some(here.clone()),
-        }
+        mark(&mut self.inventory, &correcting, &here);
         self.note_batch(&here, &mba, &line.batch, line.category, &line.form);
         if let Some(r) = &line.line {
             self.line_refs
