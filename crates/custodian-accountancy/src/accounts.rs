@@ -38,8 +38,9 @@
 use crate::detection::{significant_quantity, Material};
 use custodian_core::event::{
     ChangeCode, ChangeEffect, CorrectionCode, Counterpart, Direction, Element, FacilityId,
-    FacilityRegister, InventoryChange, InventoryTaking, Isotope, KmpCode, KmpDeclaration, KmpKind,
-    MaterialCategory, MbaCode, MbaRegister, Measurement, MeasurementBasis, PhysicalInventory,
+    FacilityRegister, FiledLine, InventoryChange, InventoryTaking, Isotope, KmpCode,
+    KmpDeclaration, KmpKind, MaterialCategory, MbaCode, MbaRegister, Measurement, MeasurementBasis,
+    PhysicalInventory, ReportFiled, ReportType,
 };
 use custodian_core::{Date, Event, EventId, FieldError, LeafIndex, Payload, StateCode, UtcTime};
 use serde::{Serialize, Serializer};
@@ -660,7 +661,19 @@ pub struct Accounts {
     pits: BTreeMap<(MbaCode, Date), PitState>,
     batches: BTreeMap<(MbaCode, String), BatchInfo>,
     measurements: Vec<MeasurementRecord>,
+    filings: BTreeMap<(MbaCode, u32), Filing>,
+    filed: BTreeMap<EventId, (MbaCode, u32, usize)>,
     last_leaf: Option<LeafIndex>,
+}
+
+/// A report filed in the labelled format (`material.report`), with the event
+/// that filed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filing {
+    /// The `material.report` event.
+    pub by: EventRef,
+    /// What it filed.
+    pub report: ReportFiled,
 }
 
 /// The mutation one accepted line makes, computed before anything changes.
@@ -780,10 +793,32 @@ impl Accounts {
             Payload::PhysicalInventory(p) => self.apply_inventory(leaf, event, p)?,
             Payload::Measurement(p) => self.apply_measurement(leaf, event, p)?,
             Payload::InventoryTaking(p) => self.apply_taking(leaf, event, p)?,
+            Payload::ReportFiled(p) => self.apply_report(leaf, event, p)?,
             _ => {}
         }
         self.last_leaf = Some(self.last_leaf.map_or(leaf, |last| last.max(leaf)));
         Ok(())
+    }
+
+    /// A report filed for `mba` under `number`.
+    pub fn filing(&self, mba: &MbaCode, number: u32) -> Option<&Filing> {
+        self.filings.get(&(mba.clone(), number))
+    }
+
+    /// The reports filed for `mba`, by number.
+    pub fn filings<'a>(&'a self, mba: &MbaCode) -> impl Iterator<Item = &'a Filing> + 'a {
+        let mba = mba.clone();
+        self.filings
+            .range((mba.clone(), 0)..)
+            .take_while(move |((m, _), _)| *m == mba)
+            .map(|(_, f)| f)
+    }
+
+    /// Where a line event was filed: the report number and the filed line.
+    pub fn filed_line(&self, event: &EventId) -> Option<(u32, &FiledLine)> {
+        let (mba, number, i) = self.filed.get(event)?;
+        let filing = self.filings.get(&(mba.clone(), *number))?;
+        Some((*number, filing.report.lines.get(*i)?))
     }
 
     /// The highest leaf applied so far (reports check it against their checkpoint).
@@ -990,6 +1025,115 @@ impl Accounts {
     }
 
     /// The registered MBA a material event names in `field`.
+    /// A filed report: a registered MBA, a report number above every earlier
+    /// one of the MBA (302/2005 Annex III field 4, "sequential number"; the
+    /// numbers of MBRs, which are not filed here, may fall between), lines
+    /// numbered 1, 2, … each naming a line event of that MBA and report type
+    /// not filed before.
+    fn apply_report(
+        &mut self,
+        leaf: LeafIndex,
+        event: &Event,
+        p: &ReportFiled,
+    ) -> Result<(), AccountsError> {
+        check_payload(event)?;
+        self.known_mba(event, "payload.mba", p.mba.as_str())?;
+        let contradiction =
+            |field: String, expected: String, found: String| AccountsError::Contradiction {
+                event: event.id.clone(),
+                field,
+                expected,
+                found,
+            };
+        if let Some(earlier) = self.filing(&p.mba, p.report_number) {
+            return Err(AccountsError::Duplicate {
+                event: event.id.clone(),
+                field: "payload.report_number".into(),
+                what: "report number",
+                id: format!("{} of MBA {}", p.report_number, p.mba),
+                by: earlier.by.event.clone(),
+            });
+        }
+        if let Some(last) = self.filings(&p.mba).last() {
+            if last.report.report_number > p.report_number {
+                return Err(contradiction(
+                    "payload.report_number".into(),
+                    format!(
+                        "a number above {}, the last report filed for MBA {}",
+                        last.report.report_number, p.mba
+                    ),
+                    p.report_number.to_string(),
+                ));
+            }
+        }
+        if p.report_number == 0 {
+            return Err(contradiction(
+                "payload.report_number".into(),
+                "a report number from 1".into(),
+                "0".into(),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, line) in p.lines.iter().enumerate() {
+            let field = |name: &str| format!("payload.lines[{i}].{name}");
+            if line.line_number as usize != i + 1 {
+                return Err(contradiction(
+                    field("line_number"),
+                    format!("{} (line numbers 1, 2, … without gaps)", i + 1),
+                    line.line_number.to_string(),
+                ));
+            }
+            let right_kind = match (p.report_type, self.by_event.get(&line.event)) {
+                (ReportType::InventoryChange, Some(LineIndex::Change(j))) => {
+                    self.changes[*j].mba == p.mba
+                }
+                (ReportType::PhysicalInventory, Some(LineIndex::Inventory(j))) => {
+                    self.inventory[*j].mba == p.mba
+                }
+                _ => false,
+            };
+            if !right_kind {
+                let what = match p.report_type {
+                    ReportType::InventoryChange => "material.inventory_change",
+                    ReportType::PhysicalInventory => "material.physical_inventory",
+                };
+                return Err(AccountsError::Unknown {
+                    event: event.id.clone(),
+                    field: field("event"),
+                    what: "line".into(),
+                    found: line.event.to_string(),
+                    expected: format!("a {what} event of MBA {} recorded earlier", p.mba),
+                });
+            }
+            if let Some((_, number, _)) = self.filed.get(&line.event) {
+                return Err(contradiction(
+                    field("event"),
+                    "a line not filed in another report".into(),
+                    format!("{}, filed in report {number}", line.event),
+                ));
+            }
+            if !seen.insert(&line.event) {
+                return Err(contradiction(
+                    field("event"),
+                    "each line once".into(),
+                    format!("{} twice", line.event),
+                ));
+            }
+        }
+        for (i, line) in p.lines.iter().enumerate() {
+            self.filed
+                .insert(line.event.clone(), (p.mba.clone(), p.report_number, i));
+        }
+        self.filings.insert(
+            (p.mba.clone(), p.report_number),
+            Filing {
+                by: EventRef::of(leaf, event),
+                report: p.clone(),
+            },
+        );
+        Ok(())
+    }
+
     fn known_mba(&self, event: &Event, field: &str, text: &str) -> Result<&MbaInfo, AccountsError> {
         let unknown = || AccountsError::Unknown {
             event: event.id.clone(),

@@ -42,6 +42,8 @@ pub mod detection;
 pub mod error;
 pub mod evaluate;
 pub mod facility;
+pub mod filing;
+pub mod labelled;
 pub mod ledger_balances;
 pub mod matrix;
 pub mod normal;

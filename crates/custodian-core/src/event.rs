@@ -1146,6 +1146,77 @@ pub struct InventoryTaking {
     pub line_count: u32,
 }
 
+/// Which accounting report a [`ReportFiled`] records: the report type field
+/// of 302/2005 Annexes III and V.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+pub enum ReportType {
+    /// `I`: an Inventory Change Report (Annex III).
+    #[serde(rename = "I")]
+    InventoryChange,
+    /// `P`: a Physical Inventory Listing (Annex V).
+    #[serde(rename = "P")]
+    PhysicalInventory,
+}
+
+impl ReportType {
+    /// The one-letter report type.
+    pub fn code(self) -> char {
+        match self {
+            ReportType::InventoryChange => 'I',
+            ReportType::PhysicalInventory => 'P',
+        }
+    }
+}
+
+/// A labelled field as it was filed: the label (`DOCUMENT`) and its text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelledField {
+    /// The label, as the labelled format spells it.
+    pub label: String,
+    /// The value, as filed.
+    pub value: String,
+}
+
+/// One line of a filed report: the event that records it and what of the
+/// filed line that event does not hold (FORMATS.md §3.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiledLine {
+    /// The line number in the report (1, 2, … without gaps).
+    pub line_number: u32,
+    /// The `material.inventory_change` or `material.physical_inventory`
+    /// event that records the line.
+    pub event: EventId,
+    /// The line's CRC as filed (decimal, at most 20 digits).
+    pub crc: String,
+    /// Labels of fields the event holds that the filed line left out (a
+    /// deletion that names only the line it deletes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<String>,
+    /// Filed fields the event does not model (container, document, comment, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<LabelledField>,
+}
+
+/// A report filed in the labelled format (an ICR or a PIL): binds the
+/// report's number and header to the events that record its lines, so the
+/// report can be exported again byte for byte (FORMATS.md §3.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportFiled {
+    /// The reporting MBA.
+    pub mba: MbaCode,
+    /// ICR or PIL.
+    pub report_type: ReportType,
+    /// The report number (sequential per MBA).
+    pub report_number: u32,
+    /// The other header fields as filed (report date, period, reporting person, …).
+    pub header: Vec<LabelledField>,
+    /// The lines, in order.
+    pub lines: Vec<FiledLine>,
+}
+
 /// A row of the treaty-regime registry (states, treaties, memberships, forces,
 /// deployments, ...), appended by a secretariat. The row's schema belongs to the
 /// regime engine (`custodian-regime`), which validates it before it is signed
@@ -1243,6 +1314,7 @@ kinds! {
     FacilityRegister(FacilityRegister) = "facility.register", [StateAuthority, Operator];
     MbaRegister(MbaRegister) = "mba.register", [StateAuthority, Operator];
     InventoryTaking(InventoryTaking) = "material.inventory_taking", [Operator, StateAuthority, Inspector];
+    ReportFiled(ReportFiled) = "material.report", [Operator, StateAuthority];
     RegistryRow(RegistryRow) = "registry.row", [Secretariat];
 }
 
@@ -1994,6 +2066,37 @@ impl Payload {
                 }
             }
             Payload::InventoryTaking(_) => {}
+            Payload::ReportFiled(p) => {
+                let labelled = p
+                    .header
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("header[{i}]"), f))
+                    .chain(p.lines.iter().enumerate().flat_map(|(i, l)| {
+                        l.fields
+                            .iter()
+                            .enumerate()
+                            .map(move |(j, f)| (format!("lines[{i}].fields[{j}]"), f))
+                    }));
+                for (at, f) in labelled {
+                    check_text(&format!("{at}.label"), &f.label)?;
+                    check_text(&format!("{at}.value"), &f.value)?;
+                }
+                for (i, l) in p.lines.iter().enumerate() {
+                    if l.crc.is_empty()
+                        || l.crc.len() > 20
+                        || !l.crc.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return Err(FieldError::new(
+                            format!("lines[{i}].crc"),
+                            format!(
+                                "expected a decimal number of 1 to 20 digits, found {:?}",
+                                l.crc
+                            ),
+                        ));
+                    }
+                }
+            }
             Payload::RegistryRow(p) => {
                 check_text("table", &p.table)?;
                 for (column, value) in &p.row {

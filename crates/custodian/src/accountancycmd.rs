@@ -48,6 +48,10 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             Ok(())
         }
         AccountancyCommand::Scenario { seed, runs } => scenario(cli, *seed, *runs),
+        AccountancyCommand::Import { file, key, crc } => import_labelled(cli, file, key, crc),
+        AccountancyCommand::Export { mba, report, out } => {
+            export_labelled(cli, mba, *report, out.as_deref())
+        }
         AccountancyCommand::Threshold {
             balances,
             k,
@@ -497,4 +501,66 @@ fn print_evaluation(e: &Evaluation) {
     println!(
         "GEMUF-V1: {gemuf} balance(s) above their single-look chi-squared threshold (a sequence-wide rate needs simulation)"
     );
+}
+
+/// `custodian accountancy import FILE --key KEY`: a labelled ICR or PIL into
+/// the log, as one signed submission.
+fn import_labelled(cli: &Cli, file: &Path, key_path: &Path, crc: &str) -> CmdResult {
+    use custodian_accountancy::labelled::{self, Crc64Xz, CrcMode};
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("{name}: cannot read the file"))?;
+    let at = |e: labelled::LabelledError| {
+        anyhow!(
+            "{name}:{}: field {}: {}; nothing applied",
+            e.line,
+            e.field,
+            e.message
+        )
+    };
+    let report = labelled::parse(&bytes).map_err(at)?;
+    let mut log = crate::logcmd::open_log(cli)?;
+    let log_key = crate::logcmd::read_log_key(cli)?;
+    let key = crate::keyfile::read_signing_key(key_path)?;
+    let actor = custodian_core::ActorId::parse(key.name())
+        .with_context(|| format!("{}: the key's name is not an actor id", key_path.display()))?;
+    let seq = crate::logcmd::next_seq(&log, &actor)?;
+    let accounts = accounts_of(&log, log.size()?.0)?;
+    let mode = match crc {
+        "carry" => CrcMode::Carry,
+        _ => CrcMode::Verify(&Crc64Xz),
+    };
+    let events =
+        custodian_accountancy::filing::import(&accounts, &report, mode, &actor).map_err(at)?;
+    let submission = custodian_core::Submission {
+        log: log.meta().origin.clone(),
+        actor,
+        seq,
+        events,
+    };
+    submission
+        .check()
+        .map_err(|e| anyhow!("{name}: {e}; nothing applied"))?;
+    let signed = custodian_ledger::submission::sign_submission(submission, &key)?;
+    let receipt = crate::record::append(&mut log, &[signed], &log_key)?
+        .map_err(|e| anyhow!("{name}: {e}; nothing applied"))?;
+    crate::logcmd::print_receipt(cli, &receipt);
+    Ok(())
+}
+
+/// `custodian accountancy export --mba CODE --report N`.
+fn export_labelled(cli: &Cli, mba: &str, number: u32, out: Option<&Path>) -> CmdResult {
+    let code = custodian_core::event::MbaCode::parse(mba).context("--mba")?;
+    let log = crate::logcmd::open_log(cli)?;
+    let accounts = accounts_of(&log, log.size()?.0)?;
+    let report = custodian_accountancy::filing::export(&accounts, &code, number)?;
+    let bytes = custodian_accountancy::labelled::render(&report);
+    match out {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("{}: cannot write", path.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
 }

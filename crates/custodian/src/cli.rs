@@ -261,6 +261,36 @@ pub enum AccountancyCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Import a report filed in the EU/UK labelled format (an ICR or a PIL,
+    /// docs/FORMATS.md §3.2): each line becomes a ledger event and a
+    /// material.report event binds them to the report's number, header and
+    /// CRCs, all signed by --key in one submission; if any line is refused,
+    /// nothing is applied.
+    Import {
+        /// The labelled file.
+        file: PathBuf,
+        /// The submitting actor's key.
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// How line CRCs are treated: crc64-xz-provisional (each must be
+        /// Custodian's provisional CRC-64/XZ of the line) or carry (kept as
+        /// filed, for CRCs of the regulator's own algorithm).
+        #[arg(long, default_value = "crc64-xz-provisional", value_parser = ["crc64-xz-provisional", "carry"])]
+        crc: String,
+    },
+    /// Write a filed report in the labelled format again from the log: the
+    /// same bytes as were filed.
+    Export {
+        /// The material balance area code.
+        #[arg(long)]
+        mba: String,
+        /// The report number.
+        #[arg(long)]
+        report: u32,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -31,7 +31,7 @@ pub fn open_log(cli: &Cli) -> anyhow::Result<Log<SqliteStore>> {
     Ok(Log::open(store)?)
 }
 
-fn read_log_key(cli: &Cli) -> anyhow::Result<SigningKey> {
+pub(crate) fn read_log_key(cli: &Cli) -> anyhow::Result<SigningKey> {
     read_signing_key(&cli.log_key_path())
         .context("the log's signing key is needed to append (see --log-key)")
 }
@@ -197,7 +197,7 @@ fn submit(cli: &Cli, key_path: &Path, payloads: Vec<Payload>) -> anyhow::Result<
     Ok(crate::record::append(&mut log, &[signed], &log_key)??)
 }
 
-fn next_seq(log: &Log<SqliteStore>, actor: &ActorId) -> anyhow::Result<u64> {
+pub(crate) fn next_seq(log: &Log<SqliteStore>, actor: &ActorId) -> anyhow::Result<u64> {
     let record = log.registry().get(actor).ok_or_else(|| {
         anyhow!(
             "unknown actor {:?}: register it first with `custodian actor add`",

@@ -628,3 +628,110 @@ fn the_page_threshold_is_exact_and_the_monte_carlo_one_reproducible() {
     );
     assert!(err.contains("alpha"), "{err}");
 }
+
+#[test]
+fn labelled_reports_are_imported_as_events_and_exported_byte_for_byte() {
+    let dir = Dir::new("accountancy-labelled");
+    dir.ok(&[
+        "init",
+        "--origin",
+        "custodian.test/labelled",
+        "--empty-registry",
+    ]);
+    dir.ok(&["key", "generate", "xbb-operator-1"]);
+    dir.ok(&[
+        "actor",
+        "add",
+        "xbb-operator-1",
+        "--role",
+        "operator",
+        "--party",
+        "state:XBB",
+        "--public-key",
+        "xbb-operator-1.vkey",
+        "--key",
+        "admin.key",
+    ]);
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/labelled/");
+    let setup = format!("{examples}xbb1-setup.jsonl");
+    dir.ok(&["log", "append", &setup, "--key", "xbb-operator-1.key"]);
+    for (number, name) in [
+        (1, "xbb1-icr-1.txt"),
+        (2, "xbb1-icr-2.txt"),
+        (3, "xbb1-pil-3.txt"),
+    ] {
+        let file = format!("{examples}{name}");
+        dir.ok(&[
+            "accountancy",
+            "import",
+            &file,
+            "--key",
+            "xbb-operator-1.key",
+        ]);
+        let out = dir.ok(&[
+            "accountancy",
+            "export",
+            "--mba",
+            "XBB1",
+            "--report",
+            &number.to_string(),
+        ]);
+        assert_eq!(out.as_bytes(), std::fs::read(&file).unwrap(), "{name}");
+    }
+    // The imported lines are material accounts like any other: the MBR of
+    // January to February closes over them.
+    let mbr = json(&dir.ok(&[
+        "--json",
+        "accountancy",
+        "report",
+        "mbr",
+        "--mba",
+        "XBB1",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-02-28",
+    ]));
+    assert_eq!(mbr["balances"][0]["lines"][0]["code"], "PB", "{mbr}");
+    let before = size(&dir);
+    // Bad input: the file, its line and label; nothing applied.
+    let icr1 = std::fs::read_to_string(format!("{examples}xbb1-icr-1.txt")).unwrap();
+    dir.write(
+        "wide.txt",
+        &icr1.replace("BATCH:B-001", "BATCH:B-0000000000000000001"),
+    );
+    let err = dir.fails(
+        &[
+            "accountancy",
+            "import",
+            "wide.txt",
+            "--key",
+            "xbb-operator-1.key",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("wide.txt:12: field BATCH: 1 to 20 characters"),
+        "{err}"
+    );
+    assert!(err.contains("nothing applied"), "{err}");
+    let file = format!("{examples}xbb1-icr-1.txt");
+    let err = dir.fails(
+        &[
+            "accountancy",
+            "import",
+            &file,
+            "--key",
+            "xbb-operator-1.key",
+        ],
+        1,
+    );
+    assert!(err.contains("field REPORT NUMBER"), "{err}");
+    let err = dir.fails(
+        &["accountancy", "export", "--mba", "XBB1", "--report", "9"],
+        1,
+    );
+    assert!(err.contains("no report 9 filed for MBA XBB1"), "{err}");
+    assert_eq!(size(&dir), before);
+    dir.ok(&["audit"]);
+}
