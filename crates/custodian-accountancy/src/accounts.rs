@@ -1024,12 +1024,14 @@ impl Accounts {
         Ok(())
     }
 
-    /// The registered MBA a material event names in `field`.
     /// A filed report: a registered MBA, a report number above every earlier
-    /// one of the MBA (302/2005 Annex III field 4, "sequential number"; the
-    /// numbers of MBRs, which are not filed here, may fall between), lines
-    /// numbered 1, 2, … each naming a line event of that MBA and report type
-    /// not filed before.
+    /// one of the MBA, ICRs, PILs and MBRs alike (302/2005 Annex III field 4,
+    /// Annex IV field 6, "sequential number"), lines numbered 1, 2, …. An
+    /// ICR's or PIL's lines each name a line event of that MBA and report
+    /// type not filed before. An MBR's lines name no event (the ledger
+    /// computes them; `filing::import` compared them before appending), and
+    /// its header names a balance period ending at a closed taking and an
+    /// element category.
     fn apply_report(
         &mut self,
         leaf: LeafIndex,
@@ -1073,6 +1075,9 @@ impl Accounts {
                 "0".into(),
             ));
         }
+        if p.report_type == ReportType::MaterialBalance {
+            self.check_balance_header(event, p)?;
+        }
         let mut seen = BTreeSet::new();
         for (i, line) in p.lines.iter().enumerate() {
             let field = |name: &str| format!("payload.lines[{i}].{name}");
@@ -1083,7 +1088,12 @@ impl Accounts {
                     line.line_number.to_string(),
                 ));
             }
-            let right_kind = match (p.report_type, self.by_event.get(&line.event)) {
+            // The core's check has paired the event with the report type:
+            // present for I and P, absent for M.
+            let Some(line_event) = &line.event else {
+                continue;
+            };
+            let right_kind = match (p.report_type, self.by_event.get(line_event)) {
                 (ReportType::InventoryChange, Some(LineIndex::Change(j))) => {
                     self.changes[*j].mba == p.mba
                 }
@@ -1095,34 +1105,36 @@ impl Accounts {
             if !right_kind {
                 let what = match p.report_type {
                     ReportType::InventoryChange => "material.inventory_change",
-                    ReportType::PhysicalInventory => "material.physical_inventory",
+                    _ => "material.physical_inventory",
                 };
                 return Err(AccountsError::Unknown {
                     event: event.id.clone(),
                     field: field("event"),
                     what: "line".into(),
-                    found: line.event.to_string(),
+                    found: line_event.to_string(),
                     expected: format!("a {what} event of MBA {} recorded earlier", p.mba),
                 });
             }
-            if let Some((_, number, _)) = self.filed.get(&line.event) {
+            if let Some((_, number, _)) = self.filed.get(line_event) {
                 return Err(contradiction(
                     field("event"),
                     "a line not filed in another report".into(),
-                    format!("{}, filed in report {number}", line.event),
+                    format!("{line_event}, filed in report {number}"),
                 ));
             }
-            if !seen.insert(&line.event) {
+            if !seen.insert(line_event) {
                 return Err(contradiction(
                     field("event"),
                     "each line once".into(),
-                    format!("{} twice", line.event),
+                    format!("{line_event} twice"),
                 ));
             }
         }
         for (i, line) in p.lines.iter().enumerate() {
-            self.filed
-                .insert(line.event.clone(), (p.mba.clone(), p.report_number, i));
+            if let Some(line_event) = &line.event {
+                self.filed
+                    .insert(line_event.clone(), (p.mba.clone(), p.report_number, i));
+            }
         }
         self.filings.insert(
             (p.mba.clone(), p.report_number),
@@ -1134,6 +1146,70 @@ impl Accounts {
         Ok(())
     }
 
+    /// An MBR's header: `START REPORT` and `END REPORT` dates in order,
+    /// `END REPORT` a closed taking of the MBA (302/2005 Annex IV field 5,
+    /// "date of current PIT"), `ELEMENT CATEGORY` a category code (field 7).
+    fn check_balance_header(&self, event: &Event, p: &ReportFiled) -> Result<(), AccountsError> {
+        let header = |label: &str| -> Result<(String, &str), AccountsError> {
+            p.header
+                .iter()
+                .enumerate()
+                .find(|(_, f)| f.label == label)
+                .map(|(i, f)| (format!("payload.header[{i}].value"), f.value.as_str()))
+                .ok_or_else(|| AccountsError::Invalid {
+                    event: event.id.clone(),
+                    field: "payload.header".into(),
+                    message: format!(
+                        "expected the header field {label} of a material balance report, found none"
+                    ),
+                })
+        };
+        let date = |label: &str| -> Result<Date, AccountsError> {
+            let (field, value) = header(label)?;
+            crate::labelled::parse_date(value).map_err(|message| AccountsError::Invalid {
+                event: event.id.clone(),
+                field,
+                message: format!("{label}: expected {message}"),
+            })
+        };
+        let (start, end) = (date("START REPORT")?, date("END REPORT")?);
+        if start > end {
+            let (field, _) = header("END REPORT")?;
+            return Err(AccountsError::Contradiction {
+                event: event.id.clone(),
+                field,
+                expected: format!("an END REPORT on or after the START REPORT {start}"),
+                found: end.to_string(),
+            });
+        }
+        let (field, letter) = header("ELEMENT CATEGORY")?;
+        if !MaterialCategory::ALL
+            .into_iter()
+            .any(|c| c.code().to_string() == letter)
+        {
+            return Err(AccountsError::Invalid {
+                event: event.id.clone(),
+                field,
+                message: format!("ELEMENT CATEGORY: expected one of P H L N D T, found {letter:?}"),
+            });
+        }
+        if self
+            .pit(&p.mba, end)
+            .is_none_or(|pit| pit.closed_by.is_none())
+        {
+            let (field, _) = header("END REPORT")?;
+            return Err(AccountsError::Unknown {
+                event: event.id.clone(),
+                field,
+                what: format!("closed physical inventory taking of MBA {}", p.mba),
+                found: end.to_string(),
+                expected: "END REPORT on the date of a taking closed by material.inventory_taking (a material balance ends at a physical inventory)".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The registered MBA a material event names in `field`.
     fn known_mba(&self, event: &Event, field: &str, text: &str) -> Result<&MbaInfo, AccountsError> {
         let unknown = || AccountsError::Unknown {
             event: event.id.clone(),

@@ -251,3 +251,182 @@ pub fn alarm_rate(
         standard_error: (rate * (1.0 - rate) / runs.max(1) as f64).sqrt(),
     })
 }
+
+/// The plant's material balance area when its year is recorded in the ledger.
+pub const LEDGER_MBA: &str = "XFF1";
+/// Its facility id.
+pub const LEDGER_FACILITY: &str = "xff-fuel-fab-1";
+/// The year recorded: the beginning taking on 31 Dec of the year before,
+/// then one taking at the end of each month.
+pub const LEDGER_YEAR: i32 = 2025;
+/// The U-235 share of the plant's LEU (the 4 % of [`SQ_KG_U`]).
+pub const ENRICHMENT: f64 = 0.04;
+
+/// How each stream of [`truth`] is recorded: (stream name, KMP, code,
+/// counterpart). Inventories have no code.
+const LEDGER_STREAMS: [StreamRecord; 9] = [
+    ("UF6 cylinders received", "1", "RD", Some("EXT:XCV1")),
+    ("scrap returned from recovery", "2", "RD", Some("EXT:XRC1")),
+    ("fuel assemblies shipped", "3", "SD", Some("EXT:XNP1")),
+    ("measured discards", "4", "TE", None),
+    ("scrap sent to recovery", "5", "SD", Some("EXT:XRC1")),
+    ("UF6 storage", "A", "", None),
+    ("powder and pellets in process", "B", "", None),
+    ("rods and assemblies in store", "C", "", None),
+    ("scrap in store", "D", "", None),
+];
+
+type StreamRecord = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+/// How a stream of [`truth`] is recorded (every stream has a row).
+fn how(name: &str) -> StreamRecord {
+    LEDGER_STREAMS
+        .iter()
+        .find(|s| s.0 == name)
+        .copied()
+        .unwrap_or(("", "&", "", None))
+}
+
+fn grams_of_kg(kg: f64) -> f64 {
+    (kg * 1_000_000.0).round() / 1000.0
+}
+
+fn month_end(month: u32) -> String {
+    // Month 0 is the December before the year.
+    if month == 0 {
+        return format!("{}-12-31", LEDGER_YEAR - 1);
+    }
+    let days = match month {
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    format!("{LEDGER_YEAR}-{month:02}-{days:02}")
+}
+
+/// One year of the plant as the operator records it in the ledger: the
+/// values of [`measured`] (`diversion`, `seed`) as events, one submission
+/// (a list of unsigned `{time, kind, payload}` events, the input-file form)
+/// per month after a first one that registers the facility, its MBA
+/// [`LEDGER_MBA`] and KMPs, the beginning taking and one
+/// `material.measurement` per KMP carrying the stream's relative standard
+/// deviations. Flows are dated the 15th; each month closes with a physical
+/// inventory taking of the four inventory KMPs. Grams are the kilograms of
+/// [`measured`] rounded to the milligram, U-235 at [`ENRICHMENT`].
+/// `ledger_balances::balance_sequence` on these events gives back the
+/// streams of [`measured`] (to the milligram): tested.
+pub fn ledger_events(diversion: &Diversion, seed: u64) -> Vec<Vec<serde_json::Value>> {
+    use serde_json::json;
+    let input = measured(diversion, seed, f64::NAN);
+    let streams: Vec<(&str, &[f64], f64, f64)> = input
+        .inputs
+        .iter()
+        .chain(&input.outputs)
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.amounts.as_slice(),
+                f.rsd_random,
+                f.rsd_systematic,
+            )
+        })
+        .chain(input.inventories.iter().map(|i| {
+            (
+                i.name.as_str(),
+                i.values.as_slice(),
+                i.rsd_random,
+                i.rsd_systematic,
+            )
+        }))
+        .collect();
+    let kmps: Vec<serde_json::Value> = LEDGER_STREAMS
+        .iter()
+        .map(|(name, kmp, code, _)| {
+            json!({"kmp": kmp, "kind": if code.is_empty() { "inventory" } else { "flow" }, "description": name})
+        })
+        .collect();
+    let line = |grams: f64| json!({"element_grams": grams, "isotope_grams": grams_of_kg(grams / 1000.0 * ENRICHMENT)});
+    let merge = |mut base: serde_json::Value, extra: serde_json::Value| {
+        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        base
+    };
+    let taking = |month: u32, events: &mut Vec<serde_json::Value>| {
+        let date = month_end(month);
+        let mut lines = 0;
+        for (name, values, _, _) in streams.iter().filter(|s| how(s.0).2.is_empty()) {
+            let (_, kmp, _, _) = how(name);
+            let grams = grams_of_kg(values[month as usize]);
+            events.push(json!({
+                "time": format!("{date}T18:00:00Z"),
+                "kind": "material.physical_inventory",
+                "payload": merge(json!({
+                    "mba": LEDGER_MBA, "batch": format!("{kmp}-{date}"), "element": "U",
+                    "material_category": "leu", "pit_date": date, "kmp": kmp, "measurement_basis": "M"
+                }), line(grams)),
+            }));
+            lines += 1;
+        }
+        events.push(json!({
+            "time": format!("{date}T20:00:00Z"),
+            "kind": "material.inventory_taking",
+            "payload": {"mba": LEDGER_MBA, "pit_date": date, "line_count": lines},
+        }));
+    };
+    let start = format!("{}T08:00:00Z", month_end(0));
+    let mut first = vec![
+        json!({"time": start, "kind": "facility.register", "payload": {
+            "facility": LEDGER_FACILITY, "name": "LEU fuel fabrication plant (illustrative)",
+            "state": "XFF", "facility_type": "fuel_fabrication"}}),
+        json!({"time": start, "kind": "mba.register", "payload": {
+            "mba": LEDGER_MBA, "facility": LEDGER_FACILITY, "name": "UF6 to fuel assemblies", "kmps": kmps}}),
+    ];
+    for (name, values, rsd_random, rsd_systematic) in &streams {
+        let (_, kmp, code, _) = how(name);
+        let batch = if code.is_empty() {
+            format!("{kmp}-{}", month_end(0))
+        } else {
+            format!("{kmp}-{LEDGER_YEAR}-01")
+        };
+        let grams = grams_of_kg(values[0]);
+        first.push(
+            json!({"time": start, "kind": "material.measurement", "payload": {
+            "mba": LEDGER_MBA, "kmp": kmp, "batch": batch, "element": "U",
+            "element_grams": grams, "rsd_random": rsd_random, "rsd_systematic": rsd_systematic}}),
+        );
+    }
+    taking(0, &mut first);
+    let mut submissions = vec![first];
+    for month in 1..=PERIODS as u32 {
+        let mut events = Vec::new();
+        for (name, values, _, _) in streams.iter().filter(|s| !how(s.0).2.is_empty()) {
+            let (_, kmp, code, counterpart) = how(name);
+            let grams = grams_of_kg(values[month as usize - 1]);
+            let mut payload = merge(
+                json!({"mba": LEDGER_MBA, "batch": format!("{kmp}-{LEDGER_YEAR}-{month:02}"),
+                       "code": code, "element": "U", "material_category": "leu", "kmp": kmp,
+                       "measurement_basis": "M"}),
+                line(grams),
+            );
+            if let (Some(c), Some(p)) = (counterpart, payload.as_object_mut()) {
+                p.insert("counterpart_mba".into(), c.into());
+            }
+            events.push(json!({
+                "time": format!("{LEDGER_YEAR}-{month:02}-15T12:00:00Z"),
+                "kind": "material.inventory_change",
+                "payload": payload,
+            }));
+        }
+        taking(month, &mut events);
+        submissions.push(events);
+    }
+    submissions
+}

@@ -5,6 +5,14 @@
 //! ([`import`]); [`export`] writes the same report again from the ledger,
 //! byte for byte.
 //!
+//! A Material Balance Report is not a record of events but a statement of
+//! what the ledger already holds: its lines are computed
+//! ([`crate::reports::material_balance_report`]). So importing one *checks*
+//! it, line by line, against the ledger's balance for its period and
+//! category and refuses it on the first difference; when it agrees, only the
+//! `material.report` event is appended. [`render_mbr`] writes a new MBR from
+//! the ledger (the operator's duty after each taking).
+//!
 //! The rule that keeps the round trip exact: a line's fields are split into
 //! those the line event models (batch, code, weights, …), rendered from the
 //! accounts, and the rest (container, document, comment, …), kept verbatim
@@ -13,10 +21,13 @@
 //! import renders every line back and refuses one whose modelled value would
 //! be written differently. FORMATS.md §3.2 states the mapping.
 
-use crate::accounts::{Accounts, ChangeLine, InventoryLine, LineRef};
+use crate::accounts::{Accounts, ChangeLine, Filing, Grams, InventoryLine, LineRef, Quantity};
 use crate::labelled::{
     check_crcs, entry_order, fields, format_date, format_weight, parse_date, parse_number,
-    parse_weight, CrcMode, Entry, LabelledError, Report, CRC, LINE_NUMBER,
+    parse_weight, CrcMode, Entry, LabelledError, LineChecksum, Report, CRC, LINE_NUMBER,
+};
+use crate::reports::{
+    material_balances, CategoryBalance, MbrLine, MbrLineKind, Period, ReportError,
 };
 use custodian_core::event::{
     ChangeCode, ChangeEffect, CorrectionCode, Direction, FiledLine, InventoryChange,
@@ -78,13 +89,14 @@ fn correction_of(letter: &str) -> Option<CorrectionCode> {
     .find(|c| c.code().to_string() == letter)
 }
 
-/// The event id of a filed line: `<mba>-<i|p><report>-<line>` in lower case.
+/// The event id of a filed line: `<mba>-<i|p><report>-<line>` in lower case
+/// (an MBR's lines have none).
 pub fn line_event_id(mba: &MbaCode, report_type: ReportType, number: u32, line: u32) -> String {
     let t = report_type.code().to_ascii_lowercase();
     format!("{}-{t}{number}-{line}", mba.as_str().to_ascii_lowercase())
 }
 
-/// The event id of a filing: `<mba>-<i|p><report>`.
+/// The event id of a filing: `<mba>-<i|m|p><report>`.
 pub fn report_event_id(mba: &MbaCode, report_type: ReportType, number: u32) -> String {
     let t = report_type.code().to_ascii_lowercase();
     format!("{}-{t}{number}", mba.as_str().to_ascii_lowercase())
@@ -243,14 +255,24 @@ fn corrected<'a>(
         }
         _ => {}
     }
-    let target = accounts.line(&filed.event).ok_or_else(|| {
+    let event = filed.event.as_ref().ok_or_else(|| {
+        error(
+            read.at("PREVIOUS REPORT"),
+            "PREVIOUS REPORT",
+            format!(
+                "a report whose lines are events, found report {number} of type {}",
+                filing.report.report_type.code()
+            ),
+        )
+    })?;
+    let target = accounts.line(event).ok_or_else(|| {
         error(
             read.entry.text_line,
             "PREVIOUS LINE",
-            format!("the event {} on record", filed.event),
+            format!("the event {event} on record"),
         )
     })?;
-    Ok((filed.event.clone(), target))
+    Ok((event.clone(), target))
 }
 
 fn change_payload(
@@ -529,6 +551,8 @@ fn label_of(field: &str, report_type: ReportType) -> &'static str {
 /// Reads a parsed labelled report into the events that record it: one line
 /// event per entry, then the `material.report` event, then (for a PIL of a
 /// taking not yet closed) the `material.inventory_taking` that closes it.
+/// An MBR is compared with the ledger's balance instead and becomes the
+/// `material.report` event alone (see the module doc).
 /// Everything is checked against a copy of `accounts` first; an error names
 /// the text line and label at fault, and nothing is returned to append.
 pub fn import(
@@ -573,17 +597,13 @@ pub fn import(
             ),
         ));
     }
-    let date_of = |label: &str| -> Result<Date, LabelledError> {
-        let at = header_line(report, label);
-        report
-            .header(label)
-            .ok_or_else(|| error(at, label, format!("the header field {label}")))
-            .and_then(|v| parse_date(v).map_err(|e| error(at, label, e)))
-    };
-    let report_date = date_of("REPORT DATE")?;
+    let report_date = header_date(report, "REPORT DATE")?;
     let pit_date = match rt {
-        ReportType::PhysicalInventory => Some(date_of("PIT DATE")?),
+        ReportType::PhysicalInventory => Some(header_date(report, "PIT DATE")?),
         ReportType::InventoryChange => None,
+        ReportType::MaterialBalance => {
+            return import_balance(accounts, report, actor, &mba, number, report_date)
+        }
     };
     let mut trial = accounts.clone();
     let mut leaf = accounts.last_leaf().map_or(0, |l| l.0 + 1);
@@ -595,14 +615,13 @@ pub fn import(
         let id_text = line_event_id(&mba, rt, number, line_number);
         let id = EventId::parse(&id_text)
             .map_err(|e| error(entry.text_line, LINE_NUMBER, e.to_string()))?;
-        let (payload, time) = match rt {
-            ReportType::InventoryChange => {
+        let (payload, time) = match pit_date {
+            None => {
                 let p = change_payload(&trial, &mba, &read)?;
                 let date = read.date("ACCOUNTING DATE")?.unwrap_or(report_date);
                 (Payload::InventoryChange(p), date.start_utc())
             }
-            ReportType::PhysicalInventory => {
-                let pit = pit_date.unwrap_or(report_date);
+            Some(pit) => {
                 let p = inventory_payload(&trial, &mba, pit, &read)?;
                 (Payload::PhysicalInventory(p), pit.start_utc())
             }
@@ -623,7 +642,6 @@ pub fn import(
         let modelled = model(&trial, rt, &event.id, line_number, &crc)
             .map_err(|m| error(entry.text_line, LINE_NUMBER, m))?;
         let mut omitted = Vec::new();
-        let mut kept = Vec::new();
         for (label, value) in &modelled {
             match entry.get(label) {
                 None => omitted.push((*label).to_owned()),
@@ -637,50 +655,17 @@ pub fn import(
                 Some(_) => {}
             }
         }
-        for (label, value) in &entry.fields {
-            if !modelled.iter().any(|(l, _)| l == label) {
-                kept.push(LabelledField {
-                    label: (*label).to_owned(),
-                    value: value.clone(),
-                });
-            }
-        }
         filed_lines.push(FiledLine {
             line_number,
-            event: event.id.clone(),
+            event: Some(event.id.clone()),
             crc,
             omitted,
-            fields: kept,
+            fields: kept_fields(entry, &modelled),
         });
         events.push(event);
     }
-    let filing = ReportFiled {
-        mba: mba.clone(),
-        report_type: rt,
-        report_number: number,
-        header: report
-            .header
-            .iter()
-            .filter(|(l, _)| !TYPED_HEADER.contains(l))
-            .map(|(l, v)| LabelledField {
-                label: (*l).to_owned(),
-                value: v.clone(),
-            })
-            .collect(),
-        lines: filed_lines,
-    };
-    let report_id = EventId::parse(&report_event_id(&mba, rt, number))
-        .map_err(|e| error(number_at, "REPORT NUMBER", e.to_string()))?;
-    let filing_event = Event {
-        id: report_id,
-        time: report_date.start_utc(),
-        actor: actor.clone(),
-        payload: Payload::ReportFiled(filing),
-        approvals: Vec::new(),
-    };
-    trial
-        .apply(LeafIndex(leaf), &filing_event)
-        .map_err(|e| error(number_at, "REPORT NUMBER", e.to_string()))?;
+    let filing_event = filing_event(report, &mba, number, report_date, actor, filed_lines)?;
+    apply_filing(&mut trial, LeafIndex(leaf), &filing_event, report)?;
     leaf += 1;
     events.push(filing_event);
     if let Some(pit) = pit_date {
@@ -707,7 +692,419 @@ pub fn import(
     Ok(events)
 }
 
-/// Why a report cannot be exported.
+/// A header date, or where it is missing or malformed.
+fn header_date(report: &Report, label: &str) -> Result<Date, LabelledError> {
+    let at = header_line(report, label);
+    report
+        .header(label)
+        .ok_or_else(|| error(at, label, format!("the header field {label}")))
+        .and_then(|v| parse_date(v).map_err(|e| error(at, label, e)))
+}
+
+/// The entry's fields the ledger does not model, kept verbatim.
+fn kept_fields(entry: &Entry, modelled: &[(&'static str, String)]) -> Vec<LabelledField> {
+    entry
+        .fields
+        .iter()
+        .filter(|(label, _)| !modelled.iter().any(|(l, _)| l == label))
+        .map(|(label, value)| LabelledField {
+            label: (*label).to_owned(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+/// The `material.report` event of a report with its filed lines.
+fn filing_event(
+    report: &Report,
+    mba: &MbaCode,
+    number: u32,
+    report_date: Date,
+    actor: &ActorId,
+    lines: Vec<FiledLine>,
+) -> Result<Event, LabelledError> {
+    let rt = report.report_type;
+    let filing = ReportFiled {
+        mba: mba.clone(),
+        report_type: rt,
+        report_number: number,
+        header: report
+            .header
+            .iter()
+            .filter(|(l, _)| !TYPED_HEADER.contains(l))
+            .map(|(l, v)| LabelledField {
+                label: (*l).to_owned(),
+                value: v.clone(),
+            })
+            .collect(),
+        lines,
+    };
+    let id = EventId::parse(&report_event_id(mba, rt, number)).map_err(|e| {
+        error(
+            header_line(report, "REPORT NUMBER"),
+            "REPORT NUMBER",
+            e.to_string(),
+        )
+    })?;
+    Ok(Event {
+        id,
+        time: report_date.start_utc(),
+        actor: actor.clone(),
+        payload: Payload::ReportFiled(filing),
+        approvals: Vec::new(),
+    })
+}
+
+/// Applies the `material.report` event to the trial accounts; a refusal
+/// names the header field it concerns (`REPORT NUMBER` unless the accounts
+/// name one of the header's fields).
+fn apply_filing(
+    trial: &mut Accounts,
+    leaf: LeafIndex,
+    event: &Event,
+    report: &Report,
+) -> Result<(), LabelledError> {
+    trial.apply(leaf, event).map_err(|e| {
+        let label = match &event.payload {
+            Payload::ReportFiled(f) => e
+                .field()
+                .strip_prefix("payload.header[")
+                .and_then(|rest| rest.split(']').next())
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| f.header.get(i))
+                .and_then(|h| report.header.iter().find(|(l, _)| *l == h.label))
+                .map_or("REPORT NUMBER", |(l, _)| *l),
+            _ => "REPORT NUMBER",
+        };
+        error(header_line(report, label), label, e.to_string())
+    })
+}
+
+/// The ledger's material balance of one category of `mba` for `period`
+/// ([`material_balances`]: the labelled format carries no checkpoint; the
+/// bound report is `custodian accountancy report mbr`).
+fn ledger_balance(
+    accounts: &Accounts,
+    mba: &MbaCode,
+    category: MaterialCategory,
+    period: Period,
+) -> Result<(CategoryBalance, Option<Date>), BalanceFault> {
+    let mbr = material_balances(accounts, mba, period).map_err(BalanceFault::Period)?;
+    let held: Vec<char> = mbr.balances.iter().map(|b| b.element_category).collect();
+    let beginning = mbr.beginning_pit;
+    mbr.balances
+        .into_iter()
+        .find(|b| b.category == category)
+        .map(|b| (b, beginning))
+        .ok_or(BalanceFault::NoCategory { held })
+}
+
+/// Why the ledger has no balance to compare or render.
+enum BalanceFault {
+    /// The period is not a balance period of the MBA.
+    Period(ReportError),
+    /// The MBA holds nothing of the category in the period; these it holds.
+    NoCategory { held: Vec<char> },
+}
+
+impl BalanceFault {
+    fn message(&self, category: MaterialCategory, period: Period) -> String {
+        match self {
+            BalanceFault::Period(e) => e.to_string(),
+            BalanceFault::NoCategory { held } => format!(
+                "a category the MBA held from {} to {} ({}), found {}: the ledger has no balance of it",
+                period.start,
+                period.end,
+                if held.is_empty() {
+                    "none".to_owned()
+                } else {
+                    held.iter().map(char::to_string).collect::<Vec<_>>().join(" ")
+                },
+                category.code()
+            ),
+        }
+    }
+}
+
+/// The isotope code an MBR of `balance` states on every line: `G` when its
+/// fissile weights are U-235, `K` when U-233, `J` for both (Annex IV field
+/// 13), none when it has no fissile weight at all.
+fn balance_isotope(balance: &CategoryBalance) -> Option<char> {
+    let any =
+        |g: fn(&Quantity) -> Grams| balance.lines.iter().any(|l| g(&l.quantity) != Grams::ZERO);
+    match (any(|q| q.u235_grams), any(|q| q.u233_grams)) {
+        (true, false) => Some(Isotope::U235.code()),
+        (false, true) => Some(Isotope::U233.code()),
+        (true, true) => Some('J'),
+        (false, false) => None,
+    }
+}
+
+/// The weights an MBR line states. `PB`, `BA`, `PE` and the lines of an
+/// increase or a decrease code (`RD`, `SD`, `TE`, …) give the amount, as an
+/// ICR gives a line of such a code; the consolidated line of a signed code
+/// (`DI NM BJ RA R5`) or a category change gives the net change to the
+/// book, with a minus when it decreases it (the ICR's convention for signed
+/// codes); `MF` gives PE − BA with its sign (Annex IV note 10).
+fn balance_weights(line: &MbrLine) -> Quantity {
+    let code_has_direction = ChangeCode::parse(line.code)
+        .is_none_or(|c| matches!(c.effect(), ChangeEffect::Increase | ChangeEffect::Decrease));
+    if line.kind == MbrLineKind::Decrease && !code_has_direction {
+        -line.quantity
+    } else {
+        line.quantity
+    }
+}
+
+/// The labelled fields of one MBR line that the ledger gives, rendered.
+fn balance_fields(line: &MbrLine, isotope: Option<char>) -> Vec<(&'static str, String)> {
+    let q = balance_weights(line);
+    let mut out = vec![
+        ("IC CODE", line.code.to_owned()),
+        (
+            "ELEMENT WEIGHT",
+            format_weight(q.element_grams.milligrams()),
+        ),
+    ];
+    if let Some(i) = isotope {
+        out.push(("ISOTOPE", i.to_string()));
+        out.push((
+            "FISSILE WEIGHT",
+            format_weight(q.fissile_grams().milligrams()),
+        ));
+    }
+    out
+}
+
+/// The labels of an MBR line that the ledger gives.
+const BALANCE_LABELS: [&str; 4] = ["IC CODE", "ELEMENT WEIGHT", "ISOTOPE", "FISSILE WEIGHT"];
+
+/// The correction labels of an MBR line, refused (FORMATS.md §3.2).
+const BALANCE_CORRECTION_LABELS: [&str; 4] = [
+    "CORRECTION",
+    "PREVIOUS REPORT",
+    "PREVIOUS LINE",
+    "PREVIOUS CRC",
+];
+
+fn describe(fields: &[(&'static str, String)]) -> String {
+    fields
+        .iter()
+        .map(|(l, v)| format!("{l} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The header of an MBR: its category and balance period.
+fn balance_header(
+    category: Option<&str>,
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<(MaterialCategory, Period), String> {
+    let category = category
+        .and_then(category_of)
+        .ok_or("the header field ELEMENT CATEGORY")?;
+    let date = |v: Option<&str>, label: &str| {
+        v.ok_or(format!("the header field {label}"))
+            .and_then(|v| parse_date(v).map_err(|e| format!("{label}: {e}")))
+    };
+    let (start, end) = (date(start, "START REPORT")?, date(end, "END REPORT")?);
+    let period = Period::new(start, end).map_err(|e| e.to_string())?;
+    Ok((category, period))
+}
+
+/// An MBR compared with the ledger: `material.report` alone, or the first
+/// difference.
+fn import_balance(
+    accounts: &Accounts,
+    report: &Report,
+    actor: &ActorId,
+    mba: &MbaCode,
+    number: u32,
+    report_date: Date,
+) -> Result<Vec<Event>, LabelledError> {
+    let at = |label: &str| header_line(report, label);
+    let (category, period) = balance_header(
+        report.header("ELEMENT CATEGORY"),
+        report.header("START REPORT"),
+        report.header("END REPORT"),
+    )
+    .map_err(|m| error(at("END REPORT"), "END REPORT", m))?;
+    let same_balance = |f: &&Filing| {
+        f.report.report_type == ReportType::MaterialBalance
+            && ["ELEMENT CATEGORY", "START REPORT", "END REPORT"]
+                .iter()
+                .all(|label| {
+                    let filed = f.report.header.iter().find(|h| h.label == *label);
+                    filed.map(|h| h.value.as_str()) == report.header(label)
+                })
+    };
+    if let Some(earlier) = accounts.filings(mba).find(same_balance) {
+        return Err(error(
+            at("START REPORT"),
+            "START REPORT",
+            format!(
+                "a balance not yet reported: report {} (event {}) is the MBR of category {} for {} to {}; corrections of a filed MBR (D, A, L) are not supported",
+                earlier.report.report_number,
+                earlier.by.event,
+                category.code(),
+                period.start,
+                period.end
+            ),
+        ));
+    }
+    let (balance, _) = ledger_balance(accounts, mba, category, period).map_err(|fault| {
+        let label = match &fault {
+            BalanceFault::NoCategory { .. } => "ELEMENT CATEGORY",
+            BalanceFault::Period(
+                ReportError::NoTaking { date, .. } | ReportError::TakingOpen { date, .. },
+            ) if *date < period.start => "START REPORT",
+            BalanceFault::Period(_) => "END REPORT",
+        };
+        error(at(label), label, fault.message(category, period))
+    })?;
+    let isotope = balance_isotope(&balance);
+    let ledger: Vec<Vec<(&'static str, String)>> = balance
+        .lines
+        .iter()
+        .map(|l| balance_fields(l, isotope))
+        .collect();
+    let whose = format!(
+        "the ledger's material balance of category {} for MBA {mba} from {} to {}",
+        category.code(),
+        format_date(period.start),
+        format_date(period.end)
+    );
+    let mut filed_lines = Vec::new();
+    for (i, entry) in report.entries.iter().enumerate() {
+        let read = Read { entry };
+        let line_number = read.number(LINE_NUMBER)?.unwrap_or_default();
+        for label in BALANCE_CORRECTION_LABELS {
+            if entry.get(label).is_some() {
+                return Err(error(
+                    read.at(label),
+                    label,
+                    "no correction fields: D, A and L lines of a material balance report are not supported (FORMATS.md §3.2)",
+                ));
+            }
+        }
+        let Some(held) = ledger.get(i) else {
+            let last = ledger
+                .last()
+                .map_or_else(String::new, |l| describe(&l[..1]));
+            return Err(error(
+                entry.text_line,
+                LINE_NUMBER,
+                format!(
+                    "no line {line_number}: {whose} has {} lines, the last {last}; found an extra line {}",
+                    ledger.len(),
+                    describe(
+                        entry
+                            .fields
+                            .get(1..entry.fields.len().saturating_sub(1))
+                            .unwrap_or_default()
+                    )
+                ),
+            ));
+        };
+        let code = read.need("IC CODE", "the code of a material balance line")?;
+        let held_code = held[0].1.as_str();
+        if code != held_code {
+            let order =
+                "the order of 302/2005 Annex IV note 10 (PB, increases, decreases, BA, PE, MF)";
+            let later = ledger[i..].iter().position(|l| l[0].1 == code);
+            let held_later = report.entries[i + 1..]
+                .iter()
+                .any(|e| e.get("IC CODE") == Some(held_code));
+            let why = match later {
+                Some(k) if held_later => format!(
+                    "the lines in {order}: the ledger's {code} is its line {}",
+                    i + k + 1
+                ),
+                Some(k) => format!(
+                    "the report lacks this line (the ledger's {code} is its line {})",
+                    i + k + 1
+                ),
+                None if ledger.iter().any(|l| l[0].1 == code) => {
+                    format!("the lines in {order}")
+                }
+                None => format!("the ledger has no {code} line in this balance"),
+            };
+            return Err(error(
+                read.at("IC CODE"),
+                "IC CODE",
+                format!(
+                    "{held_code} as the ledger holds it (line {} of {whose}: {}); {why}; found {code}",
+                    i + 1,
+                    describe(held)
+                ),
+            ));
+        }
+        for label in BALANCE_LABELS {
+            let expected = held
+                .iter()
+                .find(|(l, _)| *l == label)
+                .map(|(_, v)| v.as_str());
+            let found = entry.get(label);
+            if expected != found {
+                let at = if found.is_some() {
+                    read.at(label)
+                } else {
+                    entry.text_line
+                };
+                return Err(error(
+                    at,
+                    label,
+                    format!(
+                        "{} as the ledger holds it (line {} of {whose}: {}); found {}",
+                        expected.unwrap_or("none"),
+                        i + 1,
+                        describe(held),
+                        found.unwrap_or("none")
+                    ),
+                ));
+            }
+        }
+        filed_lines.push(FiledLine {
+            line_number,
+            event: None,
+            crc: entry.get(CRC).unwrap_or_default().to_owned(),
+            omitted: Vec::new(),
+            fields: entry
+                .fields
+                .iter()
+                .filter(|(l, _)| !BALANCE_LABELS.contains(l) && *l != LINE_NUMBER && *l != CRC)
+                .map(|(l, v)| LabelledField {
+                    label: (*l).to_owned(),
+                    value: v.clone(),
+                })
+                .collect(),
+        });
+    }
+    if report.entries.len() < ledger.len() {
+        let missing: Vec<String> = ledger[report.entries.len()..]
+            .iter()
+            .map(|l| format!("({})", describe(l)))
+            .collect();
+        return Err(error(
+            at("LINE COUNT"),
+            "LINE COUNT",
+            format!(
+                "{}: the lines of {whose}; the report lacks {}; found {}",
+                ledger.len(),
+                missing.join(", "),
+                report.entries.len()
+            ),
+        ));
+    }
+    let event = filing_event(report, mba, number, report_date, actor, filed_lines)?;
+    let mut trial = accounts.clone();
+    let leaf = accounts.last_leaf().map_or(0, |l| l.0 + 1);
+    apply_filing(&mut trial, LeafIndex(leaf), &event, report)?;
+    Ok(vec![event])
+}
+
+/// Why a report cannot be exported or rendered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExportError {
     /// No such filing.
@@ -727,6 +1124,40 @@ pub enum ExportError {
         /// The report.
         number: u32,
         /// What is missing.
+        message: String,
+    },
+    /// A filed MBR's balance changed after it was filed (a late line or a
+    /// correction with a balance date in its period, or a corrected line of
+    /// its physical inventories): the ledger no longer gives the figures
+    /// filed, and corrections of a filed MBR are not supported.
+    #[error("report {number} of MBA {mba}: the material balance it states changed after it was filed (leaf {filed_at}): event {event} at leaf {leaf}; expected no line of its category and period recorded later (corrections of a filed MBR are not supported)")]
+    BalanceChanged {
+        /// The MBA.
+        mba: MbaCode,
+        /// The report.
+        number: u32,
+        /// The leaf of the `material.report` event.
+        filed_at: LeafIndex,
+        /// The first later line that changes the balance.
+        event: EventId,
+        /// Its leaf.
+        leaf: LeafIndex,
+    },
+    /// The ledger has no balance to write: the period is not a balance
+    /// period of the MBA, or the MBA held nothing of the category.
+    #[error(
+        "MBA {mba}: no material balance of category {category} from {start} to {end}: {message}"
+    )]
+    NoBalance {
+        /// The MBA.
+        mba: MbaCode,
+        /// The category code asked for.
+        category: char,
+        /// The period's first day.
+        start: Date,
+        /// Its last day.
+        end: Date,
+        /// Why, and what was expected.
         message: String,
     },
 }
@@ -757,43 +1188,194 @@ pub fn export(accounts: &Accounts, mba: &MbaCode, number: u32) -> Result<Report,
             header.push((spec.label, v));
         }
     }
-    let mut entries = Vec::new();
-    for line in &f.lines {
-        let inconsistent = |message: String| ExportError::Inconsistent {
-            mba: mba.clone(),
-            number,
-            message,
-        };
-        let modelled = model(
-            accounts,
-            f.report_type,
-            &line.event,
-            line.line_number,
-            &line.crc,
-        )
-        .map_err(inconsistent)?;
-        let mut out = Vec::new();
-        for spec in entry_order(f.report_type) {
-            let kept = line.fields.iter().find(|k| k.label == spec.label);
-            let value = match kept {
-                Some(k) => Some(k.value.clone()),
-                None if line.omitted.iter().any(|o| o == spec.label) => None,
-                None => modelled
-                    .iter()
-                    .find(|(l, _)| *l == spec.label)
-                    .map(|(_, v)| v.clone()),
-            };
-            if let Some(v) = value {
-                out.push((spec.label, v));
+    let inconsistent = |message: String| ExportError::Inconsistent {
+        mba: mba.clone(),
+        number,
+        message,
+    };
+    let modelled: Vec<Vec<(&'static str, String)>> = if f.report_type.lines_are_events() {
+        f.lines
+            .iter()
+            .map(|line| {
+                let event = line.event.as_ref().ok_or_else(|| {
+                    inconsistent(format!("line {} names no event", line.line_number))
+                })?;
+                model(accounts, f.report_type, event, line.line_number, &line.crc)
+                    .map_err(inconsistent)
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        filed_balance(accounts, filing)?
+    };
+    let entries = f
+        .lines
+        .iter()
+        .zip(&modelled)
+        .map(|(line, modelled)| {
+            let mut out = Vec::new();
+            for spec in entry_order(f.report_type) {
+                let kept = line.fields.iter().find(|k| k.label == spec.label);
+                let value = match kept {
+                    Some(k) => Some(k.value.clone()),
+                    None if line.omitted.iter().any(|o| o == spec.label) => None,
+                    None => modelled
+                        .iter()
+                        .find(|(l, _)| *l == spec.label)
+                        .map(|(_, v)| v.clone()),
+                };
+                if let Some(v) = value {
+                    out.push((spec.label, v));
+                }
             }
-        }
-        entries.push(Entry {
-            text_line: 0,
-            fields: out,
-        });
-    }
+            Entry {
+                text_line: 0,
+                fields: out,
+            }
+        })
+        .collect();
     Ok(Report {
         report_type: f.report_type,
+        header,
+        entries,
+    })
+}
+
+/// The modelled fields of each line of a filed MBR, from the ledger's
+/// balance, after checking that no line of its category and period was
+/// recorded after the filing (the balance is then the one compared at
+/// import, so the export gives the bytes filed).
+fn filed_balance(
+    accounts: &Accounts,
+    filing: &Filing,
+) -> Result<Vec<Vec<(&'static str, String)>>, ExportError> {
+    let f = &filing.report;
+    let mba = &f.mba;
+    let number = f.report_number;
+    let inconsistent = |message: String| ExportError::Inconsistent {
+        mba: mba.clone(),
+        number,
+        message,
+    };
+    let header = |label: &str| {
+        f.header
+            .iter()
+            .find(|h| h.label == label)
+            .map(|h| h.value.as_str())
+    };
+    let (category, period) = balance_header(
+        header("ELEMENT CATEGORY"),
+        header("START REPORT"),
+        header("END REPORT"),
+    )
+    .map_err(|m| inconsistent(format!("expected {m} in the filed header")))?;
+    let (balance, beginning) = ledger_balance(accounts, mba, category, period)
+        .map_err(|fault| inconsistent(fault.message(category, period)))?;
+    let filed_at = filing.by.leaf;
+    let changed_line = accounts
+        .change_lines(mba)
+        .filter(|l| {
+            l.code.allowed_in_balance_report()
+                && period.contains(l.balance_date)
+                && l.book_changes().iter().any(|(c, _)| *c == category)
+        })
+        .map(|l| &l.by);
+    let changed_listing = beginning
+        .into_iter()
+        .chain([period.end])
+        .flat_map(|d| accounts.pit_lines(mba, d))
+        .filter(|l| l.category == category)
+        .map(|l| &l.by);
+    if let Some(later) = changed_line
+        .chain(changed_listing)
+        .filter(|by| by.leaf > filed_at)
+        .min_by_key(|by| by.leaf)
+    {
+        return Err(ExportError::BalanceChanged {
+            mba: mba.clone(),
+            number,
+            filed_at,
+            event: later.event.clone(),
+            leaf: later.leaf,
+        });
+    }
+    if balance.lines.len() != f.lines.len() {
+        return Err(inconsistent(format!(
+            "the ledger's balance has {} lines, the filing {}",
+            balance.lines.len(),
+            f.lines.len()
+        )));
+    }
+    let isotope = balance_isotope(&balance);
+    Ok(balance
+        .lines
+        .iter()
+        .zip(&f.lines)
+        .map(|(l, filed)| {
+            let mut m = vec![(LINE_NUMBER, filed.line_number.to_string())];
+            m.extend(balance_fields(l, isotope));
+            m.push((CRC, filed.crc.clone()));
+            m
+        })
+        .collect())
+}
+
+/// A new Material Balance Report of `mba` for one element category and
+/// balance period, from the ledger (302/2005 Annex IV; the operator files
+/// one per category after each physical inventory taking): the header
+/// `MBA`, `REPORT TYPE:M`, `REPORT DATE`, `START REPORT`, `END REPORT`,
+/// `REPORT NUMBER`, `ELEMENT CATEGORY`, `LINE COUNT`; one entry per line
+/// of the balance (PB, increases, decreases, BA, PE, MF), each closed by
+/// its CRC under `crc`. [`import`] of the rendered bytes agrees with the
+/// ledger by construction.
+pub fn render_mbr(
+    accounts: &Accounts,
+    mba: &MbaCode,
+    category: MaterialCategory,
+    period: Period,
+    number: u32,
+    report_date: Date,
+    crc: &dyn LineChecksum,
+) -> Result<Report, ExportError> {
+    let (balance, _) = ledger_balance(accounts, mba, category, period).map_err(|fault| {
+        ExportError::NoBalance {
+            mba: mba.clone(),
+            category: category.code(),
+            start: period.start,
+            end: period.end,
+            message: fault.message(category, period),
+        }
+    })?;
+    let isotope = balance_isotope(&balance);
+    let entries: Vec<Entry> = balance
+        .lines
+        .iter()
+        .map(|l| {
+            let mut fields = vec![(LINE_NUMBER, l.line_number.to_string())];
+            fields.extend(balance_fields(l, isotope));
+            let mut entry = Entry {
+                text_line: 0,
+                fields,
+            };
+            let sum = crc.compute(&entry.crc_input());
+            entry.fields.push((CRC, sum.to_string()));
+            entry
+        })
+        .collect();
+    let header = vec![
+        ("MBA", mba.to_string()),
+        (
+            "REPORT TYPE",
+            ReportType::MaterialBalance.code().to_string(),
+        ),
+        ("REPORT DATE", format_date(report_date)),
+        ("START REPORT", format_date(period.start)),
+        ("END REPORT", format_date(period.end)),
+        ("REPORT NUMBER", number.to_string()),
+        ("ELEMENT CATEGORY", category.code().to_string()),
+        ("LINE COUNT", entries.len().to_string()),
+    ];
+    Ok(Report {
+        report_type: ReportType::MaterialBalance,
         header,
         entries,
     })

@@ -1,11 +1,12 @@
-//! The EU/UK labelled format for Inventory Change Reports and Physical
-//! Inventory Listings, read and written byte for byte (FORMATS.md §3.2).
+//! The EU/UK labelled format for Inventory Change Reports, Material Balance
+//! Reports and Physical Inventory Listings, read and written byte for byte
+//! (FORMATS.md §3.2).
 //!
 //! **What is sourced and what is Custodian's.** The labels, their order,
 //! their content types and widths, the code lists, the 55-character set, the
 //! decimal point, grams with at most three decimals, `DDMMYYYY` dates and the
 //! D/A/L correction fields are those of Regulation (Euratom) 302/2005
-//! Annexes III and V (the UK's S.I. 2019/196 Schedule 1 Parts 2 and 4 copy
+//! Annexes III, IV and V (the UK's S.I. 2019/196 Schedule 1 Parts 2–4 copy
 //! them; research notes in docs/research/labelled-format.md §2–§4). The
 //! regulations require "a world-wide accepted labelled reporting format" but
 //! publish no byte syntax, and say of the CRC only "hash code of line for
@@ -65,6 +66,10 @@ pub enum Codes {
     ChangeCode,
     /// A material form code (Annex III note 14).
     Form,
+    /// A code of an MBR line (Annex IV note 10): `PB`, an inventory change
+    /// code allowed in a balance (every code but `RB` and `MF`), `BA`, `PE`
+    /// or `MF`.
+    BalanceCode,
 }
 
 const fn field(number: u8, label: &'static str, content: Content, entry: bool) -> FieldSpec {
@@ -221,6 +226,41 @@ pub const PIL_FIELDS: &[FieldSpec] = &[
     field(29, "PREVIOUS CRC", Number(20), true),
 ];
 
+/// The Material Balance Report: 302/2005 Annex IV, fields 1–21 (research
+/// notes labelled-format.md §3.2). One report per element category (field
+/// 7, a header field; Art. 18(2)(b)).
+pub const MBR_FIELDS: &[FieldSpec] = &[
+    field(1, "MBA", Char(4), false),
+    field(2, "REPORT TYPE", Char(1), false),
+    field(3, "REPORT DATE", DateField, false),
+    field(4, "START REPORT", DateField, false),
+    field(5, "END REPORT", DateField, false),
+    field(6, "REPORT NUMBER", Number(8), false),
+    FieldSpec {
+        entry: false,
+        ..code(
+            7,
+            "ELEMENT CATEGORY",
+            Char(1),
+            Codes::Letters(CATEGORY_CODES),
+        )
+    },
+    field(8, "LINE COUNT", Number(8), false),
+    field(9, "REPORTING PERSON", Char(30), false),
+    code(10, "IC CODE", Char(2), Codes::BalanceCode),
+    field(11, "LINE NUMBER", Number(8), true),
+    field(12, "ELEMENT WEIGHT", Weight, true),
+    code(13, "ISOTOPE", Char(1), Codes::Letters(ISOTOPE_CODES)),
+    field(14, "FISSILE WEIGHT", Weight, true),
+    field(15, "OBLIGATION", Char(2), true),
+    code(16, "CORRECTION", Char(1), Codes::Letters(CORRECTION_CODES)),
+    field(17, "PREVIOUS REPORT", Number(8), true),
+    field(18, "PREVIOUS LINE", Number(8), true),
+    field(19, "COMMENT", Char(256), true),
+    field(20, "CRC", Number(20), true),
+    field(21, "PREVIOUS CRC", Number(20), true),
+];
+
 /// The label that opens an entry.
 pub const LINE_NUMBER: &str = "LINE NUMBER";
 /// The label that closes an entry.
@@ -231,6 +271,7 @@ pub fn fields(report_type: ReportType) -> &'static [FieldSpec] {
     match report_type {
         ReportType::InventoryChange => ICR_FIELDS,
         ReportType::PhysicalInventory => PIL_FIELDS,
+        ReportType::MaterialBalance => MBR_FIELDS,
     }
 }
 
@@ -253,7 +294,7 @@ pub fn entry_order(report_type: ReportType) -> Vec<&'static FieldSpec> {
 /// file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
-    /// ICR or PIL.
+    /// ICR, MBR or PIL.
     pub report_type: ReportType,
     /// The header fields, in table order.
     pub header: Vec<(&'static str, String)>,
@@ -356,6 +397,7 @@ pub fn check_value(spec: &FieldSpec, value: &str) -> Result<(), String> {
         Codes::Letters(set) => value.len() == 1 && set.contains(value),
         Codes::ChangeCode => ChangeCode::parse(value).is_some(),
         Codes::Form => MATERIAL_FORMS.iter().any(|(c, _, _)| *c == value),
+        Codes::BalanceCode => balance_code(value),
     };
     if !ok {
         let expected = match spec.codes {
@@ -367,11 +409,20 @@ pub fn check_value(spec: &FieldSpec, value: &str) -> Result<(), String> {
             Codes::Form => {
                 "a material form code of 302/2005 Annex III note 14 (U2, CP, EA, ...)".to_owned()
             }
+            Codes::BalanceCode => {
+                "a material balance line code of 302/2005 Annex IV note 10 (PB, an inventory change code other than RB and MF, BA, PE or MF)".to_owned()
+            }
             Codes::Any => String::new(),
         };
         return Err(format!("{expected}, found {value:?}"));
     }
     Ok(())
+}
+
+/// Whether `value` may be the code of an MBR line (Annex IV note 10).
+fn balance_code(value: &str) -> bool {
+    matches!(value, "PB" | "BA" | "PE" | "MF")
+        || ChangeCode::parse(value).is_some_and(ChangeCode::allowed_in_balance_report)
 }
 
 fn spaced(set: &str) -> String {
@@ -531,12 +582,13 @@ pub fn parse(bytes: &[u8]) -> Result<Report, LabelledError> {
                 (_, "REPORT TYPE") => {
                     report_type = Some(match value {
                         "I" => ReportType::InventoryChange,
+                        "M" => ReportType::MaterialBalance,
                         "P" => ReportType::PhysicalInventory,
                         _ => {
                             return Err(error(
                                 n,
                                 label,
-                                format!("I (inventory change report) or P (physical inventory listing), found {value:?}"),
+                                format!("I (inventory change report), M (material balance report) or P (physical inventory listing), found {value:?}"),
                             ))
                         }
                     });
@@ -647,6 +699,14 @@ pub fn parse(bytes: &[u8]) -> Result<Report, LabelledError> {
         ReportType::PhysicalInventory => {
             &["REPORT DATE", "REPORT NUMBER", "PIT DATE", "LINE COUNT"]
         }
+        ReportType::MaterialBalance => &[
+            "REPORT DATE",
+            "START REPORT",
+            "END REPORT",
+            "REPORT NUMBER",
+            "ELEMENT CATEGORY",
+            "LINE COUNT",
+        ],
     };
     for label in required {
         if report.header(label).is_none() {
@@ -688,6 +748,7 @@ fn name(rt: ReportType) -> &'static str {
     match rt {
         ReportType::InventoryChange => "inventory change report (302/2005 Annex III)",
         ReportType::PhysicalInventory => "physical inventory listing (302/2005 Annex V)",
+        ReportType::MaterialBalance => "material balance report (302/2005 Annex IV)",
     }
 }
 
@@ -862,5 +923,22 @@ mod tests {
         assert_eq!(order.last().unwrap().label, CRC);
         assert_eq!(order.len(), 47 - 8);
         assert_eq!(entry_order(ReportType::PhysicalInventory).len(), 29 - 7);
+        let mbr = entry_order(ReportType::MaterialBalance);
+        assert_eq!(mbr.len(), 21 - 9);
+        assert_eq!(
+            mbr.iter().map(|f| f.label).collect::<Vec<_>>()[..3],
+            [LINE_NUMBER, "IC CODE", "ELEMENT WEIGHT"]
+        );
+    }
+
+    #[test]
+    fn balance_codes_are_those_of_annex_iv_note_10() {
+        let spec = MBR_FIELDS.iter().find(|f| f.label == "IC CODE").unwrap();
+        for ok in ["PB", "RD", "SD", "DI", "TE", "BA", "PE", "MF"] {
+            assert_eq!(check_value(spec, ok), Ok(()), "{ok}");
+        }
+        for bad in ["RB", "PX", "pb", ""] {
+            assert!(check_value(spec, bad).is_err(), "{bad}");
+        }
     }
 }

@@ -244,12 +244,34 @@ pub fn balance_sequence(
     mba: &MbaCode,
     quantity: BalanceQuantity,
 ) -> Result<LedgerBalances, LedgerBalancesError> {
+    balance_sequence_in(accounts, mba, quantity, Window::default())
+}
+
+/// Which closed takings bound the sequence: those dated within
+/// `[from, to]` (either end open when absent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Window {
+    /// The earliest taking used (the beginning of the first balance).
+    pub from: Option<Date>,
+    /// The latest taking used (the end of the last balance).
+    pub to: Option<Date>,
+}
+
+/// [`balance_sequence`] between the closed takings inside `window`.
+pub fn balance_sequence_in(
+    accounts: &Accounts,
+    mba: &MbaCode,
+    quantity: BalanceQuantity,
+    window: Window,
+) -> Result<LedgerBalances, LedgerBalancesError> {
     if accounts.mba(mba).is_none() {
         return Err(LedgerBalancesError::UnknownMba(mba.clone()));
     }
     let takings: Vec<Date> = accounts
         .pits(mba)
         .filter(|p| p.closed_by.is_some())
+        .filter(|p| window.from.is_none_or(|f| p.pit_date >= f))
+        .filter(|p| window.to.is_none_or(|t| p.pit_date <= t))
         .map(|p| p.pit_date)
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -419,7 +441,19 @@ pub fn evaluate_ledger(
     alpha: f64,
     options: &EvaluateOptions,
 ) -> Result<LedgerEvaluation, LedgerBalancesError> {
-    let balances = balance_sequence(accounts, mba, quantity)?;
+    evaluate_ledger_in(accounts, mba, quantity, Window::default(), alpha, options)
+}
+
+/// [`evaluate_ledger`] on the balances between the closed takings inside `window`.
+pub fn evaluate_ledger_in(
+    accounts: &Accounts,
+    mba: &MbaCode,
+    quantity: BalanceQuantity,
+    window: Window,
+    alpha: f64,
+    options: &EvaluateOptions,
+) -> Result<LedgerEvaluation, LedgerBalancesError> {
+    let balances = balance_sequence_in(accounts, mba, quantity, window)?;
     let n = balances.periods.len();
     let h = thresholds::page_threshold(n, PAGE_K, alpha)?;
     let input = balances.input(PageParameters { k: PAGE_K, h }, alpha);

@@ -684,6 +684,39 @@ pub fn material_balance_report(
     period: Period,
 ) -> Result<MaterialBalanceReport, ReportError> {
     binding.check(accounts)?;
+    let unbound = material_balances(accounts, mba, period)?;
+    Ok(MaterialBalanceReport {
+        report_type: 'M',
+        binding: binding.clone(),
+        mba: mba.clone(),
+        facility: unbound.facility,
+        period,
+        beginning_pit: unbound.beginning_pit,
+        sign_convention: SIGN_CONVENTION,
+        balances: unbound.balances,
+    })
+}
+
+/// The balances of an MBR without its checkpoint: what
+/// [`material_balance_report`] binds, and what a labelled MBR is checked
+/// against (the labelled format carries no checkpoint).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaterialBalances {
+    /// The MBA's facility.
+    pub facility: FacilityId,
+    /// The beginning taking (`None`: the MBA's first balance, from empty).
+    pub beginning_pit: Option<Date>,
+    /// One balance per category, in order of strategic value.
+    pub balances: Vec<CategoryBalance>,
+}
+
+/// The balances of `mba` for `period` by the rules of
+/// [`material_balance_report`], unbound.
+pub fn material_balances(
+    accounts: &Accounts,
+    mba: &MbaCode,
+    period: Period,
+) -> Result<MaterialBalances, ReportError> {
     let facility = facility_of(accounts, mba)?;
     let end = accounts
         .pit(mba, period.end)
@@ -854,14 +887,9 @@ pub fn material_balance_report(
             muf_significant_quantities: shares,
         });
     }
-    Ok(MaterialBalanceReport {
-        report_type: 'M',
-        binding: binding.clone(),
-        mba: mba.clone(),
+    Ok(MaterialBalances {
         facility,
-        period,
         beginning_pit,
-        sign_convention: SIGN_CONVENTION,
         balances,
     })
 }

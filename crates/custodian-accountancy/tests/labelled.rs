@@ -1,17 +1,19 @@
 //! The labelled format (FORMATS.md §3.2): reports filed as text become
 //! ledger events, and exporting them from the ledger gives the same bytes;
 //! every malformed file is refused with its text line and label, and nothing
-//! of it reaches the accounts.
+//! of it reaches the accounts. A material balance report is checked against
+//! the balance the ledger computes, line by line.
 
 mod material_scenario;
 
-use custodian_accountancy::filing::{export, import};
+use custodian_accountancy::filing::{export, import, render_mbr, ExportError};
 use custodian_accountancy::labelled::{
     self, parse, render, Crc64Xz, CrcMode, LabelledError, LineChecksum,
 };
+use custodian_accountancy::reports::Period;
 use custodian_accountancy::Accounts;
-use custodian_core::event::{CorrectionCode, Direction, MbaCode, ReportType};
-use custodian_core::{ActorId, Event, LeafIndex, Payload};
+use custodian_core::event::{CorrectionCode, Direction, MaterialCategory, MbaCode, ReportType};
+use custodian_core::{ActorId, Date, Event, LeafIndex, Payload};
 use material_scenario::registrations;
 
 /// Builds a labelled file: header lines, then entries whose `CRC` line is
@@ -236,6 +238,115 @@ fn pil3() -> Vec<u8> {
             ],
         ],
     )
+}
+
+const MBR4_HEADER: &[&str] = &[
+    "MBA:XBB1",
+    "REPORT TYPE:M",
+    "REPORT DATE:06032026",
+    "START REPORT:01012026",
+    "END REPORT:28022026",
+    "REPORT NUMBER:4",
+    "ELEMENT CATEGORY:L",
+    "LINE COUNT:8",
+];
+
+/// The MBR of category L for January–February (the first balance of XBB1,
+/// so it starts from nothing), figures by hand from reports 1–3, element
+/// grams U and fissile grams U-235:
+///
+/// - PB: no taking before 1 January and no line before it: 0 / 0.
+/// - RD (increases): B-001 100000 / 4000 on 10 January, and B-002 as
+///   replaced by the A line of report 2, 30000 / 1200 (its 3000 / 120 was
+///   deleted by the D line): 130000 / 5200.
+/// - SD: B-001 60000 / 2400 on 12 February.
+/// - TE: W-001 120.5 / 4.82 on 28 January and the late W-002 10 / 0.4
+///   (original date 25 January): 130.5 / 5.22.
+/// - DI: −19.5 / −0.78 on 13 February, a decrease; a signed code keeps its
+///   minus as in the ICR.
+/// - BA = PB + 130000 − (60000 + 130.5 + 19.5) = 69850; fissile
+///   5200 − (2400 + 5.22 + 0.78) = 2794.
+/// - PE: the PIL of 28 February, 39980 + 29890 = 69870; fissile
+///   1599.2 + 1195.6 = 2794.8.
+/// - MF = PE − BA = 20 / 0.8 (302/2005 Annex IV note 10: positive, the
+///   physical inventory is above the book).
+const MBR4_LINES: [[&str; 3]; 8] = [
+    ["PB", "0", "0"],
+    ["RD", "130000", "5200"],
+    ["SD", "60000", "2400"],
+    ["TE", "130.5", "5.22"],
+    ["DI", "-19.5", "-0.78"],
+    ["BA", "69850", "2794"],
+    ["PE", "69870", "2794.8"],
+    ["MF", "20", "0.8"],
+];
+
+/// An MBR entry's lines before its CRC.
+fn mbr_entry(number: usize, [code, element, fissile]: [&str; 3]) -> Vec<String> {
+    vec![
+        format!("LINE NUMBER:{number}"),
+        format!("IC CODE:{code}"),
+        format!("ELEMENT WEIGHT:{element}"),
+        "ISOTOPE:G".to_owned(),
+        format!("FISSILE WEIGHT:{fissile}"),
+    ]
+}
+
+/// An MBR of XBB1 from its header and entries (numbered here, CRCs computed).
+fn mbr_file(header: &[&str], entries: &[Vec<String>]) -> Vec<u8> {
+    let numbered: Vec<Vec<String>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut e = e.clone();
+            e[0] = format!("LINE NUMBER:{}", i + 1);
+            e
+        })
+        .collect();
+    let refs: Vec<Vec<&str>> = numbered
+        .iter()
+        .map(|e| e.iter().map(String::as_str).collect())
+        .collect();
+    let slices: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    let mut header = header.to_vec();
+    let count = format!("LINE COUNT:{}", entries.len());
+    if let Some(h) = header.iter_mut().find(|h| h.starts_with("LINE COUNT:")) {
+        *h = &count;
+    }
+    file(&header, &slices)
+}
+
+fn mbr4_entries() -> Vec<Vec<String>> {
+    MBR4_LINES
+        .iter()
+        .enumerate()
+        .map(|(i, l)| mbr_entry(i + 1, *l))
+        .collect()
+}
+
+fn mbr4() -> Vec<u8> {
+    mbr_file(MBR4_HEADER, &mbr4_entries())
+}
+
+fn xbb1() -> MbaCode {
+    MbaCode::parse("XBB1").unwrap()
+}
+
+fn date(iso: &str) -> Date {
+    Date::parse(iso).unwrap()
+}
+
+fn january_february() -> Period {
+    Period::new(date("2026-01-01"), date("2026-02-28")).unwrap()
+}
+
+/// The accounts after reports 1–3.
+fn filed_1_to_3() -> Accounts {
+    let mut accounts = registered();
+    for bytes in [icr1(), icr2(), pil3()] {
+        file_into(&mut accounts, &bytes);
+    }
+    accounts
 }
 
 fn actor() -> ActorId {
@@ -589,7 +700,7 @@ fn corrections_must_point_at_a_filed_line() {
 
 #[test]
 fn every_accepted_file_renders_back_to_itself() {
-    for bytes in [icr1(), icr2(), pil3()] {
+    for bytes in [icr1(), icr2(), pil3(), mbr4()] {
         let report = parse(&bytes).unwrap();
         assert_eq!(render(&report), bytes);
         labelled::check_crcs(&report, CrcMode::Verify(&Crc64Xz)).unwrap();
@@ -605,6 +716,7 @@ fn the_bundled_examples_are_these_reports() {
         ("xbb1-icr-1.txt", icr1()),
         ("xbb1-icr-2.txt", icr2()),
         ("xbb1-pil-3.txt", pil3()),
+        ("xbb1-mbr-4.txt", mbr4()),
     ] {
         let path = dir.join(name);
         if std::env::var_os("CUSTODIAN_WRITE_EXAMPLES").is_some() {
@@ -613,6 +725,349 @@ fn the_bundled_examples_are_these_reports() {
         }
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name}");
     }
+}
+
+#[test]
+fn the_material_balance_is_rendered_checked_filed_and_exported_byte_for_byte() {
+    let mut accounts = filed_1_to_3();
+    // The operator's duty: the MBR written from the ledger is the one
+    // computed by hand above.
+    let rendered = render_mbr(
+        &accounts,
+        &xbb1(),
+        MaterialCategory::Leu,
+        january_february(),
+        4,
+        date("2026-03-06"),
+        &Crc64Xz,
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(render(&rendered)).unwrap(),
+        String::from_utf8(mbr4()).unwrap()
+    );
+    let before = accounts.clone();
+    // Imported, it is one event binding the report; its lines name no event.
+    let events = file_into(&mut accounts, &mbr4());
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].id.as_str(), "xbb1-m4");
+    let Payload::ReportFiled(f) = &events[0].payload else {
+        panic!("{:?}", events[0].payload)
+    };
+    assert_eq!(f.report_type, ReportType::MaterialBalance);
+    assert_eq!(f.lines.len(), 8);
+    assert!(f
+        .lines
+        .iter()
+        .all(|l| l.event.is_none() && l.fields.is_empty()));
+    let json = events[0].to_json();
+    assert_eq!(json["payload"]["report_type"], "M");
+    assert!(json["payload"]["lines"][0].get("event").is_none(), "{json}");
+    // ... while an ICR's lines keep their event member in JSON.
+    let icr = serde_json::to_value(&accounts.filing(&xbb1(), 1).unwrap().report).unwrap();
+    assert_eq!(icr["lines"][0]["event"], "xbb1-i1-1", "{icr}");
+    // Exported from the ledger: the same bytes; so are reports 1–3.
+    assert_eq!(exported(&accounts, 4), mbr4());
+    for (number, bytes) in [(1, icr1()), (2, icr2()), (3, pil3())] {
+        assert_eq!(exported(&accounts, number), bytes, "report {number}");
+    }
+
+    // Fields the ledger does not compute are kept as filed: the reporting
+    // person, an obligation, a comment.
+    let mut accounts = before;
+    let mut header = MBR4_HEADER.to_vec();
+    header.push("REPORTING PERSON:J. DOE (OPERATOR)");
+    let mut entries = mbr4_entries();
+    entries[1].push("OBLIGATION:E".to_owned());
+    entries[7].push("COMMENT:MUF WITHIN 0.03 %".to_owned());
+    let annotated = mbr_file(&header, &entries);
+    let events = file_into(&mut accounts, &annotated);
+    let Payload::ReportFiled(f) = &events[0].payload else {
+        panic!()
+    };
+    assert_eq!(f.lines[7].fields[0].label, "COMMENT");
+    assert_eq!(
+        String::from_utf8(exported(&accounts, 4)).unwrap(),
+        String::from_utf8(annotated).unwrap()
+    );
+}
+
+/// The `material.report` event that filed report `number` of XBB1, as JSON.
+fn json_of_filing(accounts: &Accounts, number: u32) -> serde_json::Value {
+    let filing = accounts.filing(&xbb1(), number).unwrap();
+    serde_json::json!({
+        "v": 1, "id": filing.by.event.as_str(), "time": "2026-02-05T00:00:00Z",
+        "actor": "xbb-operator-1", "kind": "material.report",
+        "payload": serde_json::to_value(&filing.report).unwrap(), "approvals": []
+    })
+}
+
+fn mbr4_with(edit: impl FnOnce(&mut Vec<&str>, &mut Vec<Vec<String>>)) -> Vec<u8> {
+    let mut header = MBR4_HEADER.to_vec();
+    let mut entries = mbr4_entries();
+    edit(&mut header, &mut entries);
+    mbr_file(&header, &entries)
+}
+
+#[test]
+fn a_balance_that_disagrees_with_the_ledger_is_refused_with_line_and_label() {
+    let accounts = filed_1_to_3();
+    // Header lines 1–8; each entry is 6 lines from line 9 (LINE NUMBER,
+    // IC CODE, ELEMENT WEIGHT, ISOTOPE, FISSILE WEIGHT, CRC).
+    let at = |entry: usize, field: usize| 9 + 6 * (entry - 1) + field;
+    let cases: Vec<(&str, Vec<u8>, usize, &str, &str)> = vec![
+        (
+            "a weight off by 0.001 g",
+            mbr4_with(|_, e| e[1][2] = "ELEMENT WEIGHT:130000.001".into()),
+            at(2, 2),
+            "ELEMENT WEIGHT",
+            "130000 as the ledger holds it (line 2 of the ledger's material balance of category L for MBA XBB1 from 01012026 to 28022026: IC CODE RD, ELEMENT WEIGHT 130000, ISOTOPE G, FISSILE WEIGHT 5200); found 130000.001",
+        ),
+        (
+            "an MBR edited by one gram",
+            mbr4_with(|_, e| e[5][2] = "ELEMENT WEIGHT:69851".into()),
+            at(6, 2),
+            "ELEMENT WEIGHT",
+            "69850 as the ledger holds it (line 6 ",
+        ),
+        (
+            "a fissile weight off",
+            mbr4_with(|_, e| e[3][4] = "FISSILE WEIGHT:5.23".into()),
+            at(4, 4),
+            "FISSILE WEIGHT",
+            "5.22 as the ledger holds it (line 4 ",
+        ),
+        (
+            "a signed line without its minus",
+            mbr4_with(|_, e| e[4][2] = "ELEMENT WEIGHT:19.5".into()),
+            at(5, 2),
+            "ELEMENT WEIGHT",
+            "-19.5 as the ledger holds it (line 5 ",
+        ),
+        (
+            "a missing line",
+            mbr4_with(|_, e| {
+                e.remove(3);
+            }),
+            at(4, 1),
+            "IC CODE",
+            "TE as the ledger holds it (line 4 of the ledger's material balance of category L for MBA XBB1 from 01012026 to 28022026: IC CODE TE, ELEMENT WEIGHT 130.5, ISOTOPE G, FISSILE WEIGHT 5.22); the report lacks this line (the ledger's DI is its line 5); found DI",
+        ),
+        (
+            "a missing last line",
+            mbr4_with(|_, e| {
+                e.pop();
+            }),
+            8,
+            "LINE COUNT",
+            "8: the lines of the ledger's material balance of category L for MBA XBB1 from 01012026 to 28022026; the report lacks (IC CODE MF, ELEMENT WEIGHT 20, ISOTOPE G, FISSILE WEIGHT 0.8); found 7",
+        ),
+        (
+            "an extra line",
+            mbr4_with(|_, e| e.insert(2, mbr_entry(3, ["NM", "1", "0.04"]))),
+            at(3, 1),
+            "IC CODE",
+            "the ledger has no NM line in this balance; found NM",
+        ),
+        (
+            "an extra last line",
+            mbr4_with(|_, e| e.push(mbr_entry(9, ["RA", "1", "0"]))),
+            at(9, 0),
+            "LINE NUMBER",
+            "no line 9: the ledger's material balance of category L for MBA XBB1 from 01012026 to 28022026 has 8 lines",
+        ),
+        (
+            "lines out of order",
+            mbr4_with(|_, e| e.swap(2, 3)),
+            at(3, 1),
+            "IC CODE",
+            "the lines in the order of 302/2005 Annex IV note 10 (PB, increases, decreases, BA, PE, MF): the ledger's TE is its line 4; found TE",
+        ),
+        (
+            "an unknown category",
+            mbr4_with(|h, _| h[6] = "ELEMENT CATEGORY:X"),
+            7,
+            "ELEMENT CATEGORY",
+            "one of the codes P H L N D T",
+        ),
+        (
+            "a category the MBA never held",
+            mbr4_with(|h, _| h[6] = "ELEMENT CATEGORY:P"),
+            7,
+            "ELEMENT CATEGORY",
+            "a category the MBA held from 2026-01-01 to 2026-02-28 (L), found P",
+        ),
+        (
+            "a period that ends on no taking",
+            mbr4_with(|h, _| h[4] = "END REPORT:31012026"),
+            5,
+            "END REPORT",
+            "no physical inventory taking at 2026-01-31",
+        ),
+        (
+            "a period that starts after material was booked",
+            mbr4_with(|h, _| h[3] = "START REPORT:15012026"),
+            4,
+            "START REPORT",
+            "no physical inventory taking at 2026-01-14",
+        ),
+        (
+            "a period that ends before it starts",
+            mbr4_with(|h, _| h[3] = "START REPORT:01032026"),
+            5,
+            "END REPORT",
+            "expected a start on or before the end",
+        ),
+        (
+            "a correction",
+            mbr4_with(|_, e| e[7].push("CORRECTION:L".into())),
+            at(8, 5),
+            "CORRECTION",
+            "not supported",
+        ),
+        (
+            "a code not of an MBR",
+            mbr4_with(|_, e| e[1][1] = "IC CODE:RB".into()),
+            at(2, 1),
+            "IC CODE",
+            "302/2005 Annex IV note 10",
+        ),
+        (
+            "a report number taken by the PIL",
+            mbr4_with(|h, _| h[5] = "REPORT NUMBER:3"),
+            6,
+            "REPORT NUMBER",
+            "3 was filed by event xbb1-p3",
+        ),
+    ];
+    for (what, bytes, line, field, message) in cases {
+        let e = refused(&accounts, &bytes);
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{what}: {e}");
+        assert!(e.message.contains(message), "{what}: {e}");
+    }
+    // Report numbers are one sequence per MBA, ICRs, PILs and MBRs alike:
+    // after a PIL numbered 9, an MBR numbered 4 is refused.
+    let mut numbered_9 = registered();
+    file_into(&mut numbered_9, &icr1());
+    file_into(&mut numbered_9, &icr2());
+    let pil9 = String::from_utf8(pil3())
+        .unwrap()
+        .replace("REPORT NUMBER:3", "REPORT NUMBER:9");
+    file_into(&mut numbered_9, pil9.as_bytes());
+    let e = refused(&numbered_9, &mbr4());
+    assert_eq!((e.line, e.field.as_str()), (6, "REPORT NUMBER"), "{e}");
+    assert!(e.message.contains("a number above 9"), "{e}");
+    // The same balance twice.
+    let mut accounts = accounts;
+    file_into(&mut accounts, &mbr4());
+    let again = mbr4_with(|h, _| h[5] = "REPORT NUMBER:5");
+    let e = refused(&accounts, &again);
+    assert_eq!((e.line, e.field.as_str()), (4, "START REPORT"), "{e}");
+    assert!(e.message.contains("report 4 (event xbb1-m4)"), "{e}");
+}
+
+#[test]
+fn a_filed_balance_exports_only_while_the_ledger_still_gives_it() {
+    let mut accounts = filed_1_to_3();
+    file_into(&mut accounts, &mbr4());
+    // The MF booking that follows an MBR (302/2005 Annex III note 10: PE −
+    // BA, original date the taking's) is no line of the balance.
+    let mf = file(
+        &[
+            "MBA:XBB1",
+            "REPORT TYPE:I",
+            "REPORT DATE:02042026",
+            "REPORT NUMBER:5",
+            "LINE COUNT:1",
+            "START REPORT:01032026",
+            "END REPORT:31032026",
+        ],
+        &[&[
+            "LINE NUMBER:1",
+            "IC CODE:MF",
+            "BATCH:MUF-2026-02",
+            "PIT DATE:28022026",
+            "ACCOUNTING DATE:06032026",
+            "ELEMENT CATEGORY:L",
+            "ELEMENT WEIGHT:20",
+            "ISOTOPE:G",
+            "FISSILE WEIGHT:0.8",
+        ]],
+    );
+    file_into(&mut accounts, &mf);
+    assert_eq!(exported(&accounts, 4), mbr4());
+    // A late discard dated in February changes the balance filed: the
+    // export refuses rather than give other figures under report 4.
+    let late = file(
+        &[
+            "MBA:XBB1",
+            "REPORT TYPE:I",
+            "REPORT DATE:03042026",
+            "REPORT NUMBER:6",
+            "LINE COUNT:1",
+            "START REPORT:01032026",
+            "END REPORT:31032026",
+        ],
+        &[&[
+            "LINE NUMBER:1",
+            "IC CODE:TE",
+            "BATCH:W-003",
+            "ORIGINAL DATE:20022026",
+            "ACCOUNTING DATE:03042026",
+            "ELEMENT CATEGORY:L",
+            "ELEMENT WEIGHT:1",
+            "ISOTOPE:G",
+            "FISSILE WEIGHT:0.04",
+            "CORRECTION:L",
+        ]],
+    );
+    file_into(&mut accounts, &late);
+    let e = export(&accounts, &xbb1(), 4).unwrap_err();
+    assert!(
+        matches!(&e, ExportError::BalanceChanged { event, .. } if event.as_str() == "xbb1-i6-1"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("not supported"), "{e}");
+    // Reports whose lines are events still export.
+    assert_eq!(exported(&accounts, 3), pil3());
+}
+
+#[test]
+fn the_accounts_check_an_mbr_filing_too() {
+    let mut accounts = filed_1_to_3();
+    let report = parse(&mbr4()).unwrap();
+    let events = import(&accounts, &report, CrcMode::Verify(&Crc64Xz), &actor()).unwrap();
+    let leaf = LeafIndex(accounts.last_leaf().unwrap().0 + 1);
+    let mut json = events[0].to_json();
+    // A line of an MBR that names an event.
+    json["payload"]["lines"][0]["event"] = "xbb1-i1-1".into();
+    let e = Event::from_json(json).unwrap_err();
+    assert!(e.to_string().contains("lines[0].event"), "{e}");
+    // ... and the accounts, for an event built in code.
+    let mut built = events[0].clone();
+    if let Payload::ReportFiled(f) = &mut built.payload {
+        f.lines[0].event = Some(custodian_core::EventId::parse("xbb1-i1-1").unwrap());
+    }
+    let e = accounts.clone().apply(leaf, &built).unwrap_err();
+    assert_eq!(e.field(), "payload.lines[0].event", "{e}");
+    // A balance that does not end at a closed taking.
+    let mut json = events[0].to_json();
+    json["payload"]["header"][2]["value"] = "31012026".into();
+    assert_eq!(json["payload"]["header"][2]["label"], "END REPORT");
+    let event = Event::from_json(json).unwrap();
+    let e = accounts.clone().apply(leaf, &event).unwrap_err();
+    assert_eq!(e.field(), "payload.header[2].value", "{e}");
+    // An ICR line without its event.
+    let mut json = json_of_filing(&accounts, 1);
+    json["id"] = "xbb1-i9".into();
+    json["payload"]["report_number"] = 9.into();
+    json["payload"]["lines"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("event");
+    let e = Event::from_json(json).unwrap_err();
+    assert!(e.to_string().contains("lines[0].event"), "{e}");
+    accounts.apply(leaf, &events[0]).unwrap();
 }
 
 mod generated {
@@ -679,9 +1134,10 @@ mod generated {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         /// Any ICR of receipts, shipments, discards and differences with
-        /// any mix of optional fields exports byte for byte.
+        /// any mix of optional fields exports byte for byte, and so does
+        /// the MBR the ledger then writes for January.
         #[test]
-        fn any_icr_round_trips(lines in prop::collection::vec(line(), 1..8)) {
+        fn any_icr_and_its_balance_round_trip(lines in prop::collection::vec(line(), 1..8)) {
             let count = format!("LINE COUNT:{}", lines.len());
             let header = ["MBA:XBB1", "REPORT TYPE:I", "REPORT DATE:05022026", "REPORT NUMBER:1",
                 &count, "START REPORT:01012026", "END REPORT:31012026"];
@@ -703,6 +1159,20 @@ mod generated {
                 accounts.apply(LeafIndex(leaf), &Event::from_json(event.to_json()).unwrap()).unwrap();
             }
             prop_assert_eq!(String::from_utf8(exported(&accounts, 1)).unwrap(), String::from_utf8(bytes).unwrap());
+            // A taking at the end of January closes the first balance; the
+            // MBR the ledger writes for it is accepted and exports as written.
+            let pil = file(
+                &["MBA:XBB1", "REPORT TYPE:P", "REPORT DATE:01022026", "REPORT NUMBER:2",
+                  "PIT DATE:31012026", "LINE COUNT:1"],
+                &[&["LINE NUMBER:1", "BATCH:B-1", "ELEMENT CATEGORY:L", "ELEMENT WEIGHT:1000",
+                    "ISOTOPE:G", "FISSILE WEIGHT:40"]],
+            );
+            file_into(&mut accounts, &pil);
+            let january = Period::new(date("2026-01-01"), date("2026-01-31")).unwrap();
+            let mbr = render(&render_mbr(&accounts, &xbb1(), MaterialCategory::Leu, january, 3,
+                date("2026-02-02"), &Crc64Xz).unwrap());
+            file_into(&mut accounts, &mbr);
+            prop_assert_eq!(String::from_utf8(exported(&accounts, 3)).unwrap(), String::from_utf8(mbr).unwrap());
         }
     }
 }

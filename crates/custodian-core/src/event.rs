@@ -1147,7 +1147,7 @@ pub struct InventoryTaking {
 }
 
 /// Which accounting report a [`ReportFiled`] records: the report type field
-/// of 302/2005 Annexes III and V.
+/// of 302/2005 Annexes III, IV and V.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 pub enum ReportType {
     /// `I`: an Inventory Change Report (Annex III).
@@ -1156,6 +1156,10 @@ pub enum ReportType {
     /// `P`: a Physical Inventory Listing (Annex V).
     #[serde(rename = "P")]
     PhysicalInventory,
+    /// `M`: a Material Balance Report (Annex IV), one per element category.
+    /// Its lines are computed from the ledger, not recorded as events.
+    #[serde(rename = "M")]
+    MaterialBalance,
 }
 
 impl ReportType {
@@ -1164,7 +1168,14 @@ impl ReportType {
         match self {
             ReportType::InventoryChange => 'I',
             ReportType::PhysicalInventory => 'P',
+            ReportType::MaterialBalance => 'M',
         }
+    }
+
+    /// Whether each line of the report is an event of its own (ICR and
+    /// PIL), rather than a figure computed from the ledger (MBR).
+    pub fn lines_are_events(self) -> bool {
+        !matches!(self, ReportType::MaterialBalance)
     }
 }
 
@@ -1186,8 +1197,11 @@ pub struct FiledLine {
     /// The line number in the report (1, 2, … without gaps).
     pub line_number: u32,
     /// The `material.inventory_change` or `material.physical_inventory`
-    /// event that records the line.
-    pub event: EventId,
+    /// event that records the line: required in an ICR or a PIL, absent in
+    /// an MBR, whose lines the ledger computes (absent, the member is not
+    /// written, so an ICR's or a PIL's JSON is as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventId>,
     /// The line's CRC as filed (decimal, at most 20 digits).
     pub crc: String,
     /// Labels of fields the event holds that the filed line left out (a
@@ -1199,17 +1213,18 @@ pub struct FiledLine {
     pub fields: Vec<LabelledField>,
 }
 
-/// A report filed in the labelled format (an ICR or a PIL): binds the
-/// report's number and header to the events that record its lines, so the
-/// report can be exported again byte for byte (FORMATS.md §3.2).
+/// A report filed in the labelled format (an ICR, a PIL or an MBR): binds
+/// the report's number and header to the events that record its lines (an
+/// MBR: to the balance the ledger computes), so the report can be exported
+/// again byte for byte (FORMATS.md §3.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportFiled {
     /// The reporting MBA.
     pub mba: MbaCode,
-    /// ICR or PIL.
+    /// ICR, PIL or MBR.
     pub report_type: ReportType,
-    /// The report number (sequential per MBA).
+    /// The report number (sequential per MBA, shared by the three types).
     pub report_number: u32,
     /// The other header fields as filed (report date, period, reporting person, …).
     pub header: Vec<LabelledField>,
@@ -2083,6 +2098,24 @@ impl Payload {
                     check_text(&format!("{at}.value"), &f.value)?;
                 }
                 for (i, l) in p.lines.iter().enumerate() {
+                    match (p.report_type.lines_are_events(), &l.event) {
+                        (true, None) => {
+                            return Err(FieldError::new(
+                                format!("lines[{i}].event"),
+                                format!(
+                                    "expected the event that records the line (report type {}), found none",
+                                    p.report_type.code()
+                                ),
+                            ))
+                        }
+                        (false, Some(e)) => {
+                            return Err(FieldError::new(
+                                format!("lines[{i}].event"),
+                                format!("expected no event: the lines of a material balance report (type M) are computed from the ledger, found {e}"),
+                            ))
+                        }
+                        _ => {}
+                    }
                     if l.crc.is_empty()
                         || l.crc.len() > 20
                         || !l.crc.bytes().all(|b| b.is_ascii_digit())

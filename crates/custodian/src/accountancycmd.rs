@@ -16,6 +16,8 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             balances,
             mba,
             quantity,
+            from,
+            to,
             alpha,
             matrices,
         } => {
@@ -33,7 +35,21 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             };
             let balances = match (balances, mba) {
                 (Some(balances), _) => balances,
-                (None, Some(mba)) => return evaluate_ledger(cli, mba, quantity, *alpha, &options),
+                (None, Some(mba)) => {
+                    let date = |flag: &str, text: &Option<String>| {
+                        text.as_deref()
+                            .map(|t| {
+                                custodian_core::Date::parse(t)
+                                    .map_err(|e| anyhow!("--{flag} {t:?}: {e}"))
+                            })
+                            .transpose()
+                    };
+                    let window = custodian_accountancy::ledger_balances::Window {
+                        from: date("from", from)?,
+                        to: date("to", to)?,
+                    };
+                    return evaluate_ledger(cli, mba, quantity, window, *alpha, &options);
+                }
                 (None, None) => return Err(anyhow!("give --balances FILE or --mba CODE").into()),
             };
             let text = std::fs::read_to_string(balances)
@@ -47,7 +63,22 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             print_evaluation(&e);
             Ok(())
         }
-        AccountancyCommand::Scenario { seed, runs } => scenario(cli, *seed, *runs),
+        AccountancyCommand::Scenario {
+            seed,
+            ledger: Some(variant),
+            ..
+        } => {
+            let db = cli
+                .db
+                .clone()
+                .unwrap_or_else(|| "custodian-scenario-fuel-fab.db".into());
+            let log_key = cli
+                .log_key
+                .clone()
+                .unwrap_or_else(|| crate::cli::log_key_beside(&db));
+            scenario_ledger(cli, variant, *seed, &db, &log_key)
+        }
+        AccountancyCommand::Scenario { seed, runs, .. } => scenario(cli, *seed, *runs),
         AccountancyCommand::Import { file, key, crc } => import_labelled(cli, file, key, crc),
         AccountancyCommand::Export { mba, report, out } => {
             export_labelled(cli, mba, *report, out.as_deref())
@@ -314,10 +345,11 @@ fn evaluate_ledger(
     cli: &Cli,
     mba: &str,
     quantity: &str,
+    window: custodian_accountancy::ledger_balances::Window,
     alpha: f64,
     options: &EvaluateOptions,
 ) -> CmdResult {
-    use custodian_accountancy::ledger_balances::{self, BalanceQuantity, FindingKind};
+    use custodian_accountancy::ledger_balances::BalanceQuantity;
     let mba =
         custodian_core::event::MbaCode::parse(mba).map_err(|e| anyhow!("--mba {mba:?}: {e}"))?;
     let quantity = match quantity {
@@ -326,9 +358,25 @@ fn evaluate_ledger(
         other => return Err(anyhow!("--quantity {other:?}: expected element or u235").into()),
     };
     let log = crate::logcmd::open_log(cli)?;
-    let accounts = accounts_of(&log, u64::MAX)?;
-    let ledger = ledger_balances::evaluate_ledger(&accounts, &mba, quantity, alpha, options)
-        .map_err(|e| anyhow!("{e}; nothing evaluated"))?;
+    print_ledger_evaluation(cli, &log, &mba, quantity, window, alpha, options)
+}
+
+/// Evaluates `mba` from every leaf of `log` and prints the balances, the
+/// statistics and the findings.
+fn print_ledger_evaluation<S: Store>(
+    cli: &Cli,
+    log: &custodian_store::log::Log<S>,
+    mba: &custodian_core::event::MbaCode,
+    quantity: custodian_accountancy::ledger_balances::BalanceQuantity,
+    window: custodian_accountancy::ledger_balances::Window,
+    alpha: f64,
+    options: &EvaluateOptions,
+) -> CmdResult {
+    use custodian_accountancy::ledger_balances::{self, FindingKind};
+    let accounts = accounts_of(log, u64::MAX)?;
+    let ledger =
+        ledger_balances::evaluate_ledger_in(&accounts, mba, quantity, window, alpha, options)
+            .map_err(|e| anyhow!("{e}; nothing evaluated"))?;
     if cli.json {
         output::json(&serde_json::to_value(&ledger)?);
         return Ok(());
@@ -501,6 +549,81 @@ fn print_evaluation(e: &Evaluation) {
     println!(
         "GEMUF-V1: {gemuf} balance(s) above their single-look chi-squared threshold (a sequence-wide rate needs simulation)"
     );
+}
+
+/// `custodian accountancy scenario --ledger VARIANT`: the bundled plant's
+/// year recorded as ledger events in a log of its own at `db`, then MBA
+/// XFF1 evaluated from that log.
+pub fn scenario_ledger(
+    cli: &Cli,
+    variant: &str,
+    seed: u64,
+    db: &Path,
+    log_key: &Path,
+) -> CmdResult {
+    use crate::scenario::{build_log, Scenario, ScenarioActor, ScenarioSubmission};
+    use custodian_core::{ActorId, Party, Role};
+    let (_, diversion) = Diversion::variants()
+        .into_iter()
+        .find(|(n, _)| *n == variant)
+        .ok_or_else(|| anyhow!("--ledger {variant:?}: expected none, protracted or abrupt"))?;
+    let operator = ActorId::parse("xff-operator-1")?;
+    let submissions = facility::ledger_events(&diversion, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(month, events)| ScenarioSubmission {
+            actor: operator.clone(),
+            approvers: Vec::new(),
+            note: Some(if month == 0 {
+                "the plant, its MBA, KMPs and measurement uncertainties; the beginning taking"
+                    .into()
+            } else {
+                format!("month {month}: flows and the month-end taking")
+            }),
+            expect_refused: None,
+            events,
+        })
+        .collect();
+    let scenario = Scenario {
+        name: format!("fuel-fab-{variant}"),
+        title: format!(
+            "The bundled LEU fuel fabrication plant in the ledger: a year of the {variant} variant (seed {seed})"
+        ),
+        about: format!(
+            "Fictional state XFF (an ISO 3166 user-assigned code). The plant of `custodian accountancy scenario` (illustrative figures, none sourced) records its year as an operator would: every receipt, shipment and discard as an inventory change line at its key measurement point, a physical inventory taking at each month end, and one measurement per KMP with its relative standard deviations. MBA {} is then evaluated from the log alone.",
+            facility::LEDGER_MBA
+        ),
+        origin: "custodian.scenario/fuel-fab".into(),
+        registry: None,
+        evaluate_at: None,
+        before: None,
+        actors: vec![ScenarioActor {
+            id: operator,
+            role: Role::Operator,
+            party: Party::parse("state:XFF")?,
+            name: "Plant operator, fuel fabrication plant 1".into(),
+        }],
+        submissions,
+    };
+    let built = build_log(&scenario, db, log_key)?;
+    let mba = custodian_core::event::MbaCode::parse(facility::LEDGER_MBA)?;
+    print_ledger_evaluation(
+        cli,
+        &built.log,
+        &mba,
+        custodian_accountancy::ledger_balances::BalanceQuantity::Element,
+        Default::default(),
+        facility::FALSE_ALARM_PER_YEAR,
+        &EvaluateOptions::default(),
+    )?;
+    if !cli.json {
+        println!(
+            "   try: custodian --db {} accountancy evaluate --mba {} --json\n",
+            db.display(),
+            facility::LEDGER_MBA
+        );
+    }
+    Ok(())
 }
 
 /// `custodian accountancy import FILE --key KEY`: a labelled ICR or PIL into

@@ -220,6 +220,13 @@ pub enum AccountancyCommand {
         /// With --mba: the amount balanced, element or u235.
         #[arg(long, value_name = "WHAT", default_value = "element", requires = "mba")]
         quantity: String,
+        /// With --mba: the earliest closed taking to use (the balances start
+        /// the day after it).
+        #[arg(long, value_name = "DATE", requires = "mba")]
+        from: Option<String>,
+        /// With --mba: the latest closed taking to use (the last balance ends there).
+        #[arg(long, value_name = "DATE", requires = "mba")]
+        to: Option<String>,
         /// With --mba: Page's false-alarm probability over the sequence (h is
         /// the exact threshold for its length, k = 0.5).
         #[arg(long, value_name = "A", default_value_t = 0.05, requires = "mba")]
@@ -239,6 +246,13 @@ pub enum AccountancyCommand {
         /// Simulated years per variant for the alarm rates (0: skip).
         #[arg(long, default_value_t = 2000)]
         runs: usize,
+        /// Instead: record the year of this variant (none, protracted or
+        /// abrupt) as ledger events in a log of its own (--db, default
+        /// custodian-scenario-fuel-fab.db), signed by the plant's operator,
+        /// and evaluate MBA XFF1 from the log: alarms become findings with
+        /// their evidence.
+        #[arg(long, value_name = "VARIANT", value_parser = ["none", "protracted", "abrupt"])]
+        ledger: Option<String>,
     },
     /// Write the charts a safeguards analyst reads, each as SVG and PNG (900 x
     /// 500): muf (MUF per balance with +/-2 and +/-3 sigma MUF), cumuf (CUMUF and
@@ -261,11 +275,11 @@ pub enum AccountancyCommand {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Import a report filed in the EU/UK labelled format (an ICR or a PIL,
-    /// docs/FORMATS.md §3.2): each line becomes a ledger event and a
-    /// material.report event binds them to the report's number, header and
-    /// CRCs, all signed by --key in one submission; if any line is refused,
-    /// nothing is applied.
+    /// Import a report filed in the EU/UK labelled format (docs/FORMATS.md
+    /// §3.2): an ICR's or PIL's lines become ledger events; an MBR is checked
+    /// line by line against the ledger's own balance. A material.report event
+    /// binds the report's number, header and CRCs; all is signed by --key in
+    /// one submission, and if anything is refused nothing is applied.
     Import {
         /// The labelled file.
         file: PathBuf,

@@ -334,6 +334,20 @@ pub fn run(cli: &Cli) -> CmdResult {
     print!("12. ");
     crate::accountancycmd::scenario(cli, 1, 1000)?;
 
+    // 13. The same plant's year recorded in a ledger and evaluated from it.
+    let stem = db.file_stem().map_or("custodian-demo".into(), |s| {
+        s.to_string_lossy().into_owned()
+    });
+    let plant_db = db.with_file_name(format!("{stem}-fuel-fab.db"));
+    print!("13. ");
+    crate::accountancycmd::scenario_ledger(
+        cli,
+        "abrupt",
+        1,
+        &plant_db,
+        &crate::cli::log_key_beside(&plant_db),
+    )?;
+
     println!("Explore the demo database (it stays in place):");
     println!("   custodian --db {} log head", db.display());
     println!("   custodian --db {} actor list", db.display());

@@ -351,12 +351,22 @@ pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow:
     for (step, s) in scenario.submissions.iter().enumerate() {
         let seq = log.registry().get(&s.actor).map_or(1, |r| r.next_seq);
         let signed = build(&scenario.origin, s, seq, &keys)?;
-        let kinds: Vec<&str> = signed
-            .submission
-            .events
-            .iter()
-            .map(|e| e.kind().as_str())
-            .collect();
+        // Runs of one kind are shown once with their count.
+        let mut kinds: Vec<String> = Vec::new();
+        let mut run = 0;
+        let events = &signed.submission.events;
+        for (i, e) in events.iter().enumerate() {
+            run += 1;
+            if events.get(i + 1).map(|n| n.kind()) != Some(e.kind()) {
+                let kind = e.kind().as_str();
+                kinds.push(if run > 1 {
+                    format!("{kind} x{run}")
+                } else {
+                    kind.to_owned()
+                });
+                run = 0;
+            }
+        }
         let signers = if s.approvers.is_empty() {
             s.actor.to_string()
         } else {

@@ -735,3 +735,60 @@ fn labelled_reports_are_imported_as_events_and_exported_byte_for_byte() {
     assert_eq!(size(&dir), before);
     dir.ok(&["audit"]);
 }
+
+#[test]
+fn the_plant_recorded_in_the_ledger_raises_the_diversion_as_a_finding() {
+    let dir = Dir::new("accountancy-plant");
+    let out = dir.ok(&[
+        "--db",
+        "plant.db",
+        "accountancy",
+        "scenario",
+        "--ledger",
+        "abrupt",
+    ]);
+    assert!(
+        out.contains("FINDING page_alarm: balance 7 (2025-07-01 to 2025-07-31)"),
+        "{out}"
+    );
+    let e = json(&dir.ok(&[
+        "--db",
+        "plant.db",
+        "--json",
+        "accountancy",
+        "evaluate",
+        "--mba",
+        "XFF1",
+    ]));
+    assert_eq!(e["findings"][0]["kind"], "page_alarm", "{e}");
+    assert_eq!(e["findings"][0]["balance"], 7);
+    assert_eq!(e["page_first_alarm_balance"], 7);
+    assert!(!e["findings"][0]["evidence"].as_array().unwrap().is_empty());
+    // The second half-year alone: balances 7 to 12, the alarm at its first.
+    let e = json(&dir.ok(&[
+        "--db",
+        "plant.db",
+        "--json",
+        "accountancy",
+        "evaluate",
+        "--mba",
+        "XFF1",
+        "--from",
+        "2025-06-30",
+        "--to",
+        "2025-12-31",
+    ]));
+    assert_eq!(e["balance_periods"].as_array().unwrap().len(), 6, "{e}");
+    assert_eq!(e["page_first_alarm_balance"], 1);
+    dir.ok(&["--db", "plant.db", "audit"]);
+    // Without loss (seed 1): no Page alarm.
+    let out = dir.ok(&[
+        "--db",
+        "none.db",
+        "accountancy",
+        "scenario",
+        "--ledger",
+        "none",
+    ]);
+    assert!(!out.contains("FINDING page_alarm"), "{out}");
+}
