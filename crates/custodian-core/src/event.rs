@@ -1232,6 +1232,21 @@ pub struct ReportFiled {
     pub lines: Vec<FiledLine>,
 }
 
+/// A state's report to an NPT review cycle in the standard reporting format
+/// (FORMATS.md, "Review reports"). The report's schema belongs to the review
+/// engine (`custodian-review`), which validates it before it is signed and
+/// again when it replays the log; here it is a JSON object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewReport {
+    /// The reporting state.
+    pub state: StateCode,
+    /// The review cycle, by the year of its review conference (e.g. 2015).
+    pub cycle: u16,
+    /// The report, as the schema gives it.
+    pub report: serde_json::Map<String, Value>,
+}
+
 /// A row of the treaty-regime registry (states, treaties, memberships, forces,
 /// deployments, ...), appended by a secretariat. The row's schema belongs to the
 /// regime engine (`custodian-regime`), which validates it before it is signed
@@ -1331,6 +1346,7 @@ kinds! {
     InventoryTaking(InventoryTaking) = "material.inventory_taking", [Operator, StateAuthority, Inspector];
     ReportFiled(ReportFiled) = "material.report", [Operator, StateAuthority];
     RegistryRow(RegistryRow) = "registry.row", [Secretariat];
+    ReviewReport(ReviewReport) = "review.report", [StateAuthority];
 }
 
 impl fmt::Display for EventKind {
@@ -2128,6 +2144,17 @@ impl Payload {
                             ),
                         ));
                     }
+                }
+            }
+            Payload::ReviewReport(p) => {
+                if !(1970..=2100).contains(&p.cycle) {
+                    return Err(FieldError::new(
+                        "cycle",
+                        format!(
+                            "a review conference year from 1970 to 2100, found {}",
+                            p.cycle
+                        ),
+                    ));
                 }
             }
             Payload::RegistryRow(p) => {
