@@ -14,7 +14,9 @@
 
 use crate::canonical::CanonicalError;
 use crate::encoding;
-use crate::ids::{ActorId, EventId, IdError, ItemId, Party, Role, SiteId, StateCode};
+use crate::ids::{
+    ActorId, DeclarationId, EventId, IdError, ItemId, Party, Role, SiteId, StateCode,
+};
 use crate::limits::{APPROVALS_PER_EVENT_MAX, TEXT_FIELD_BYTES_MAX};
 use crate::time::{Date, UtcTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -369,6 +371,8 @@ pub enum PartySelector {
     UnitState,
     /// The state of the site the event names (a site registration's state).
     SiteState,
+    /// The state a declaration is for (an escrow commitment's state).
+    Declarant,
     /// Any party.
     Any,
 }
@@ -1247,6 +1251,99 @@ pub struct ReviewReport {
     pub report: serde_json::Map<String, Value>,
 }
 
+/// A state commits to its complete declaration without revealing it: the
+/// public commitment of `custodian-escrow` (FORMATS.md §15), which the escrow
+/// engine validates; the declaration itself stays with the state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowCommit {
+    /// The declaration's id, unique in the log.
+    pub declaration: DeclarationId,
+    /// The declaring state.
+    pub state: StateCode,
+    /// The date the declaration is complete as of.
+    pub as_of: Date,
+    /// What it claims to hold in full (e.g. "every nuclear warhead, every
+    /// site of the weapons complex and every stock of HEU and plutonium").
+    pub scope: String,
+    /// The commitment (root, number of entries, measures with their totals).
+    pub commitment: serde_json::Map<String, Value>,
+    /// Per measure, the annex of per-entry Pedersen commitments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub annexes: Vec<serde_json::Map<String, Value>>,
+}
+
+/// A state opens part of a committed declaration: entries, a complete
+/// category or region, an inspector's sample, or its answer to a key
+/// challenge (FORMATS.md §15). Verified by the escrow engine; a reveal that
+/// does not verify is a finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowReveal {
+    /// The declaration.
+    pub declaration: DeclarationId,
+    /// `entries`, `range`, `sample` or `response`.
+    pub mode: String,
+    /// The `escrow.challenge` a sample or a response answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers: Option<EventId>,
+    /// The reveal, as the escrow format gives it.
+    pub reveal: serde_json::Map<String, Value>,
+}
+
+/// An inspector asks of a committed declaration: a random sample of `n`
+/// entries drawn from the root of a signed checkpoint of this log after the
+/// commitment, or whether a key is in it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowChallenge {
+    /// The declaration.
+    pub declaration: DeclarationId,
+    /// `sample` or `key`.
+    pub request: String,
+    /// The sample size (`sample`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u64>,
+    /// The signed checkpoint whose root is the seed (`sample`), as its note text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed_checkpoint: Option<String>,
+    /// The key asked about (`key`): `{category, region, id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<serde_json::Map<String, Value>>,
+}
+
+/// A state proves a committed total within a limit without revealing it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscrowTotal {
+    /// The declaration.
+    pub declaration: DeclarationId,
+    /// The proof: `{measure, limit, proof}`.
+    pub proof: serde_json::Map<String, Value>,
+}
+
+/// An inspector records something a state's declaration should hold: a site,
+/// an item or a stock seen on the ground, with the key it would have.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionObserve {
+    /// The state it belongs to.
+    pub state: StateCode,
+    /// `site`, `item` or `stock`.
+    pub entry: String,
+    /// Its category, region and id in the declaration's terms.
+    pub category: String,
+    /// Its region.
+    pub region: String,
+    /// Its id.
+    pub id: String,
+    /// What was seen.
+    pub description: String,
+    /// Since when it existed, if the evidence shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existed_since: Option<Date>,
+}
+
 /// A row of the treaty-regime registry (states, treaties, memberships, forces,
 /// deployments, ...), appended by a secretariat. The row's schema belongs to the
 /// regime engine (`custodian-regime`), which validates it before it is signed
@@ -1347,6 +1444,11 @@ kinds! {
     ReportFiled(ReportFiled) = "material.report", [Operator, StateAuthority];
     RegistryRow(RegistryRow) = "registry.row", [Secretariat];
     ReviewReport(ReviewReport) = "review.report", [StateAuthority];
+    EscrowCommit(EscrowCommit) = "escrow.commit", [StateAuthority];
+    EscrowReveal(EscrowReveal) = "escrow.reveal", [StateAuthority];
+    EscrowChallenge(EscrowChallenge) = "escrow.challenge", [Inspector, Secretariat];
+    EscrowTotal(EscrowTotal) = "escrow.total", [StateAuthority];
+    InspectionObserve(InspectionObserve) = "inspection.observe", [Inspector];
 }
 
 impl fmt::Display for EventKind {
@@ -2144,6 +2246,62 @@ impl Payload {
                             ),
                         ));
                     }
+                }
+            }
+            Payload::EscrowCommit(p) => check_text("scope", &p.scope)?,
+            Payload::EscrowReveal(p) => {
+                if !["entries", "range", "sample", "response"].contains(&p.mode.as_str()) {
+                    return Err(FieldError::new(
+                        "mode",
+                        format!("entries, range, sample or response, found {:?}", p.mode),
+                    ));
+                }
+                if matches!(p.mode.as_str(), "sample" | "response") != p.answers.is_some() {
+                    return Err(FieldError::new(
+                        "answers",
+                        "the challenge a sample or a response answers (and only those)",
+                    ));
+                }
+            }
+            Payload::EscrowChallenge(p) => {
+                let (sample, key) = match p.request.as_str() {
+                    "sample" => (true, false),
+                    "key" => (false, true),
+                    other => {
+                        return Err(FieldError::new(
+                            "request",
+                            format!("sample or key, found {other:?}"),
+                        ))
+                    }
+                };
+                if sample != (p.n.is_some() && p.seed_checkpoint.is_some()) {
+                    return Err(FieldError::new(
+                        "n",
+                        "n and seed_checkpoint for a sample (and only for one)",
+                    ));
+                }
+                if key != p.key.is_some() {
+                    return Err(FieldError::new(
+                        "key",
+                        "a key for a key challenge (and only for one)",
+                    ));
+                }
+            }
+            Payload::EscrowTotal(_) => {}
+            Payload::InspectionObserve(p) => {
+                if !["site", "item", "stock"].contains(&p.entry.as_str()) {
+                    return Err(FieldError::new(
+                        "entry",
+                        format!("site, item or stock, found {:?}", p.entry),
+                    ));
+                }
+                for (field, text) in [
+                    ("category", &p.category),
+                    ("region", &p.region),
+                    ("id", &p.id),
+                    ("description", &p.description),
+                ] {
+                    check_text(field, text)?;
                 }
             }
             Payload::ReviewReport(p) => {

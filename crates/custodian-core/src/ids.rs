@@ -105,6 +105,11 @@ slug_id!(
     "a site id: 1 to 64 of a-z 0-9 . _ : - (starting with a letter or digit)"
 );
 slug_id!(
+    /// A state's committed declaration (an escrow commitment).
+    DeclarationId,
+    "a declaration id: 1 to 64 of a-z 0-9 . _ : - (starting with a letter or digit)"
+);
+slug_id!(
     /// A discrete item: a warhead, a bomb, a sealed container.
     ItemId,
     "an item id: 1 to 64 of a-z 0-9 . _ : - (starting with a letter or digit)"

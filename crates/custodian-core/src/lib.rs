@@ -18,6 +18,6 @@ pub mod submission;
 pub mod time;
 
 pub use event::{Approval, Event, EventKind, FieldError, Payload};
-pub use ids::{ActorId, EventId, LeafIndex, Party, Role, StateCode, TreeSize};
+pub use ids::{ActorId, DeclarationId, EventId, LeafIndex, Party, Role, StateCode, TreeSize};
 pub use submission::{SignedSubmission, Submission};
 pub use time::{Date, UtcTime};

@@ -44,6 +44,8 @@ pub struct Parties {
     pub unit_state: Option<StateCode>,
     /// The state of the site the event names.
     pub site_state: Option<StateCode>,
+    /// The state a declaration is for.
+    pub declarant: Option<StateCode>,
 }
 
 impl Parties {
@@ -56,6 +58,7 @@ impl Parties {
             PartySelector::Host => self.host,
             PartySelector::UnitState => self.unit_state,
             PartySelector::SiteState => self.site_state,
+            PartySelector::Declarant => self.declarant,
             PartySelector::Any => None,
         }
     }
@@ -107,6 +110,7 @@ impl Default for Policy {
     /// | `item.assign` | 2 of the custodian and 1 of the unit's state |
     /// | `item.retire` | 1 of the controller |
     /// | `item.dismantle` | 2 of the custodian |
+    /// | `escrow.commit` | 2 of the declaring state |
     fn default() -> Policy {
         use PartySelector::*;
         let rules = [
@@ -125,6 +129,7 @@ impl Default for Policy {
             ),
             (EventKind::ItemRetire, vec![req(1, Controller)]),
             (EventKind::ItemDismantle, vec![req(2, Custodian)]),
+            (EventKind::EscrowCommit, vec![req(2, Declarant)]),
         ];
         Policy {
             rules: rules.into_iter().collect(),
@@ -217,6 +222,7 @@ fn selector_name(s: PartySelector) -> &'static str {
         PartySelector::Host => "host",
         PartySelector::UnitState => "unit's state",
         PartySelector::SiteState => "site's state",
+        PartySelector::Declarant => "declaring state",
         PartySelector::Any => "any party",
     }
 }
@@ -245,6 +251,7 @@ pub fn parties_of(
         Payload::ItemDeployAbroad(x) => p.host = Some(x.host),
         Payload::ItemAssign(x) => p.unit_state = Some(x.unit_state),
         Payload::SiteRegister(x) => p.site_state = Some(x.state),
+        Payload::EscrowCommit(x) => p.declarant = Some(x.state),
         _ => {}
     }
     p

@@ -18,7 +18,9 @@
 //! - [`pedersen`]: Pedersen totals on ristretto255 (RFC 9496) with
 //!   Bulletproofs range proofs (Bünz et al. 2018);
 //! - [`absence`]: proving a key absent and deciding incompleteness;
-//! - [`secret_file`]: the encrypted file the state keeps (RFC 8439).
+//! - [`secret_file`]: the encrypted file the state keeps (RFC 8439);
+//! - [`ledger`]: commitments, reveals, challenges and observations replayed
+//!   from the log, and the findings they give.
 //!
 //! Architecture invariant: verification needs only public data — the
 //! commitment, the reveal and, for Pedersen checks, the annex. Only
@@ -31,6 +33,7 @@ pub mod commitment;
 pub mod declaration;
 pub mod encoding;
 pub mod error;
+pub mod ledger;
 pub mod merkle;
 pub mod pedersen;
 pub mod plan;

@@ -1,8 +1,8 @@
 //! Command-line arguments and dispatch.
 
 use crate::{
-    accountancycmd, complycmd, demo, itemcmd, keyfile, logcmd, merklecmd, regimecmd, scenario,
-    CmdResult,
+    accountancycmd, complycmd, demo, escrowcmd, itemcmd, keyfile, logcmd, merklecmd, regimecmd,
+    reviewcmd, scenario, CmdResult,
 };
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -119,6 +119,15 @@ pub enum Command {
     /// Nuclear material accountancy: balance statistics.
     #[command(subcommand)]
     Accountancy(AccountancyCommand),
+    /// Declarations in escrow: commit to everything, reveal step by step,
+    /// sample, prove totals within limits, catch what was left out.
+    #[command(subcommand)]
+    Escrow(EscrowCommand),
+    /// The NPT review cycle: conferences, preparatory committees, outcomes and
+    /// commitments with sources; states' standard reports (custodian/npt-report/v1)
+    /// as signed review.report events; completeness, comparison and summaries.
+    #[command(subcommand)]
+    Review(ReviewCommand),
     /// RFC 9162 Merkle computations on a file of hex-encoded leaves, one per line,
     /// for checks against other implementations. Prints JSON.
     #[command(subcommand)]
@@ -304,6 +313,225 @@ pub enum AccountancyCommand {
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EscrowCommand {
+    /// Commit to a complete declaration (JSON, docs/FORMATS.md §15) without
+    /// revealing it: the commitment is logged, signed by --key and co-signed
+    /// by every --approve (escrow.commit needs two of the declaring state);
+    /// the declaration with its salts goes to the encrypted --secret file.
+    Commit {
+        /// The declaration.
+        file: PathBuf,
+        /// Its id in the log.
+        #[arg(long)]
+        declaration: String,
+        /// The declaring state.
+        #[arg(long)]
+        state: String,
+        /// The date it is complete as of.
+        #[arg(long, value_name = "DATE")]
+        as_of: String,
+        /// What it claims to hold in full.
+        #[arg(long)]
+        scope: String,
+        /// The submitting actor's key.
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// A co-signer's key (repeatable).
+        #[arg(long, value_name = "KEY")]
+        approve: Vec<PathBuf>,
+        /// Where to write the encrypted declaration (never overwritten).
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+        /// Its 32-byte key file (created if missing).
+        #[arg(long, value_name = "FILE")]
+        secret_key: PathBuf,
+    },
+    /// Open part of a committed declaration and log it, after checking it
+    /// against the logged commitment: a complete category or region, entries
+    /// by key, or the answer to an inspector's challenge.
+    Reveal {
+        /// The declaration.
+        #[arg(long)]
+        declaration: String,
+        /// The encrypted declaration.
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+        /// Its key file.
+        #[arg(long, value_name = "FILE")]
+        secret_key: PathBuf,
+        /// The submitting actor's key.
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// A complete category ...
+        #[arg(long)]
+        category: Option<String>,
+        /// ... or (category, region).
+        #[arg(long, requires = "category")]
+        region: Option<String>,
+        /// An entry by CATEGORY/REGION/ID (repeatable).
+        #[arg(long, value_name = "KEY")]
+        entry: Vec<String>,
+        /// Answer the challenge of this event id (a sample or a key).
+        #[arg(long, value_name = "EVENT")]
+        answer: Option<String>,
+    },
+    /// Ask of a committed declaration (an inspector): a random sample of N
+    /// entries seeded by the root of a signed checkpoint after the commitment
+    /// (the latest, or --size), or whether CATEGORY/REGION/ID is in it.
+    Challenge {
+        /// The declaration.
+        #[arg(long)]
+        declaration: String,
+        /// The submitting actor's key.
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// The sample size.
+        #[arg(long, value_name = "N", conflicts_with = "about")]
+        sample: Option<u64>,
+        /// The checkpoint whose root seeds the sample.
+        #[arg(long, requires = "sample")]
+        size: Option<u64>,
+        /// A key: CATEGORY/REGION/ID.
+        #[arg(long, value_name = "KEY")]
+        about: Option<String>,
+    },
+    /// The sample of N entries drawn from the root of the checkpoint at tree
+    /// size CHECKPOINT (verified with the log's key): reproducible by anyone.
+    Sample {
+        /// The declaration.
+        #[arg(long)]
+        declaration: String,
+        /// The tree size of the signed checkpoint whose root is the seed.
+        #[arg(long, value_name = "CHECKPOINT")]
+        seed_from: u64,
+        /// The sample size.
+        #[arg(long)]
+        n: u64,
+    },
+    /// Before an inspection: the exact probability that a sample finds a
+    /// declaration wrong in R of N entries, and the sample size for a target.
+    Plan {
+        /// N, the committed entries.
+        #[arg(long)]
+        entries: u64,
+        /// R, the wrong entries to catch.
+        #[arg(long)]
+        wrong: u64,
+        /// The target detection probability.
+        #[arg(long, default_value_t = 0.95)]
+        target: f64,
+    },
+    /// Prove that a committed total (e.g. deployed_warheads) is at most
+    /// --limit without revealing it, and log the proof.
+    ProveTotal {
+        /// The declaration.
+        #[arg(long)]
+        declaration: String,
+        /// The measure.
+        #[arg(long)]
+        measure: String,
+        /// The limit.
+        #[arg(long)]
+        limit: u64,
+        /// The encrypted declaration.
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+        /// Its key file.
+        #[arg(long, value_name = "FILE")]
+        secret_key: PathBuf,
+        /// The submitting actor's key.
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+    },
+    /// Verify every commitment, reveal and total proof in the log against its
+    /// commitment and print the findings (exit 3 if a reveal does not verify);
+    /// --evidence writes them with each cited leaf's inclusion proof.
+    Verify {
+        /// Only this declaration.
+        #[arg(long)]
+        declaration: Option<String>,
+        /// Write an evidence bundle.
+        #[arg(long, value_name = "FILE")]
+        evidence: Option<PathBuf>,
+    },
+    /// Verify the logged proofs that committed totals are within their limits.
+    VerifyTotal {
+        /// Only this declaration.
+        #[arg(long)]
+        declaration: Option<String>,
+    },
+    /// The bundled scenario in a log of its own (--db, default
+    /// custodian-scenario-escrow.db): a declaration committed, revealed
+    /// region by region, sampled, a total proven, and an undeclared site found.
+    Scenario,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewCommand {
+    /// Every review cycle 1975-2026: its conference, dates and outcome, sessions
+    /// of its preparatory committee and commitments adopted.
+    Cycles,
+    /// One cycle: the conference and its outcome, the preparatory committee's
+    /// sessions, the commitments adopted, each with sources; with a log (--db),
+    /// who was due to report, who did and which fields they left not reported.
+    Cycle {
+        /// The cycle's year (2022 is taken as the 2020 cycle, whose conference met then).
+        year: u16,
+    },
+    /// States' reports: submit one, show one.
+    #[command(subcommand)]
+    Report(ReviewReportCommand),
+    /// A state's report compared field by field with its report of another
+    /// cycle, and with the registry's published estimates (as estimates).
+    Compare {
+        /// The state (ISO 3166-1 alpha-3).
+        state: String,
+        /// The earlier cycle.
+        earlier: u16,
+        /// The later cycle.
+        later: u16,
+    },
+    /// Write the cycle's summary to DIR: Markdown, CSV, a self-contained HTML
+    /// page and open-data JSON, bound to the log's latest signed checkpoint.
+    Summary {
+        /// The cycle's year.
+        year: u16,
+        /// The directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Print the reporting schema custodian/npt-report/v1 (docs/FORMATS.md).
+    Schema,
+    /// The 2015 and 2020 (met 2022) cycles with illustrative reports from two
+    /// nuclear-weapon States, one leaving fields not reported, in a log of
+    /// their own (--db, default custodian-scenario-review.db); prints the
+    /// completeness views.
+    Scenario,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReviewReportCommand {
+    /// Submit a report: a JSON file {"state", "cycle", "report"} becomes one
+    /// review.report event signed by --key (an actor of that state) and
+    /// appended, or nothing is applied.
+    Submit {
+        /// The JSON file.
+        file: PathBuf,
+        /// The submitting actor's signing key.
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+    },
+    /// A state's latest report for a cycle, field by field, with the registry's
+    /// estimates beside it.
+    Show {
+        /// The state (ISO 3166-1 alpha-3).
+        state: String,
+        /// The cycle's year.
+        year: u16,
     },
 }
 
@@ -675,6 +903,8 @@ pub fn run(cli: Cli) -> CmdResult {
             complycmd::evidence_verify(&cli, file, vkey)
         }
         Command::Accountancy(cmd) => accountancycmd::run(&cli, cmd),
+        Command::Review(cmd) => reviewcmd::run(&cli, cmd),
+        Command::Escrow(cmd) => escrowcmd::run(&cli, cmd),
         Command::Scenario(ScenarioCommand::List) => scenario::list(&cli),
         Command::Scenario(ScenarioCommand::Run { name }) => scenario::run(&cli, name),
     }

@@ -154,17 +154,46 @@ pub fn evidence_bundle(
     findings: &[Finding],
     alerts: &[custodian_custody::Alert],
 ) -> anyhow::Result<Value> {
-    let head = log
-        .store()
-        .latest_checkpoint()?
-        .ok_or_else(|| anyhow!("the log has no checkpoint"))?;
-    let size = head.size;
     let leaves: BTreeSet<u64> = findings
         .iter()
         .flat_map(|f| f.events.iter())
         .chain(alerts.iter().flat_map(|a| a.evidence.iter()))
         .map(|e| e.leaf.0)
         .collect();
+    let mut bundle = proven_leaves(log, leaves)?;
+    bundle["at"] = json!(at);
+    bundle["findings"] = json!(findings);
+    bundle["alerts"] = json!(alerts);
+    Ok(bundle)
+}
+
+/// The evidence bundle of escrow findings (`escrow_findings`; FORMATS §12):
+/// every leaf they cite with its inclusion proof at the latest checkpoint.
+pub fn escrow_evidence_bundle(
+    log: &Log<SqliteStore>,
+    findings: &[custodian_escrow::ledger::Finding],
+) -> anyhow::Result<Value> {
+    let leaves: BTreeSet<u64> = findings
+        .iter()
+        .flat_map(|f| f.events.iter())
+        .map(|e| e.leaf.0)
+        .collect();
+    let mut bundle = proven_leaves(log, leaves)?;
+    bundle["at"] = json!(crate::input::now());
+    bundle["findings"] = json!([]);
+    bundle["alerts"] = json!([]);
+    bundle["escrow_findings"] = json!(findings);
+    Ok(bundle)
+}
+
+/// The bundle's frame: format, origin, the latest signed checkpoint and
+/// `leaves` with their inclusion proofs at it.
+fn proven_leaves(log: &Log<SqliteStore>, leaves: BTreeSet<u64>) -> anyhow::Result<Value> {
+    let head = log
+        .store()
+        .latest_checkpoint()?
+        .ok_or_else(|| anyhow!("the log has no checkpoint"))?;
+    let size = head.size;
     let mut out = Vec::new();
     for index in leaves {
         let data = log
@@ -183,11 +212,8 @@ pub fn evidence_bundle(
     Ok(json!({
         "format": EVIDENCE_FORMAT,
         "origin": log.meta().origin,
-        "at": at,
         "tree_size": size.0,
         "checkpoint": head.note,
-        "findings": findings,
-        "alerts": alerts,
         "leaves": out,
     }))
 }
@@ -335,8 +361,14 @@ pub fn verify_evidence(path: &Path, vkey: &VerifierKey) -> Result<EvidenceCheck,
     for (i, a) in alerts.iter().enumerate() {
         events += cited("alerts", i, &a["evidence"])?;
     }
+    let escrow = doc["escrow_findings"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    for (i, f) in escrow.iter().enumerate() {
+        events += cited("escrow_findings", i, &f["events"])?;
+    }
     Ok(EvidenceCheck {
-        findings: findings.len(),
+        findings: findings.len() + escrow.len(),
         alerts: alerts.len(),
         events,
         leaves: leaves.len(),

@@ -348,6 +348,16 @@ pub fn run(cli: &Cli) -> CmdResult {
         &crate::cli::log_key_beside(&plant_db),
     )?;
 
+    // 14. A declaration in escrow.
+    let escrow_db = db.with_file_name(format!("{stem}-escrow.db"));
+    print!("14. ");
+    crate::escrowcmd::scenario(cli, &escrow_db, &crate::cli::log_key_beside(&escrow_db))?;
+
+    // 15. The review cycle's support unit: standard reports, completeness.
+    let review_db = db.with_file_name(format!("{stem}-review.db"));
+    print!("15. ");
+    crate::reviewcmd::scenario_at(cli, &review_db, &crate::cli::log_key_beside(&review_db))?;
+
     println!("Explore the demo database (it stays in place):");
     println!("   custodian --db {} log head", db.display());
     println!("   custodian --db {} actor list", db.display());

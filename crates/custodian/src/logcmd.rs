@@ -166,6 +166,26 @@ pub fn load_bundled_registry(
 
 /// Signs `payloads` as one submission of the key's actor and appends it.
 fn submit(cli: &Cli, key_path: &Path, payloads: Vec<Payload>) -> anyhow::Result<AppendReceipt> {
+    submit_approved(cli, key_path, &[], payloads)
+}
+
+/// Signs `payloads` as one submission of the key's actor, each event
+/// co-signed with every key of `approvers`, and appends it.
+pub(crate) fn submit_approved(
+    cli: &Cli,
+    key_path: &Path,
+    approvers: &[PathBuf],
+    payloads: Vec<Payload>,
+) -> anyhow::Result<AppendReceipt> {
+    let approvers = approvers
+        .iter()
+        .map(|p| {
+            let k = read_signing_key(p)?;
+            let id = ActorId::parse(k.name())
+                .with_context(|| format!("{}: the key's name is not an actor id", p.display()))?;
+            Ok((id, k))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let key = read_signing_key(key_path)?;
     let actor = ActorId::parse(key.name())
         .with_context(|| format!("{}: the key's name is not an actor id", key_path.display()))?;
@@ -177,13 +197,17 @@ fn submit(cli: &Cli, key_path: &Path, payloads: Vec<Payload>) -> anyhow::Result<
         .into_iter()
         .enumerate()
         .map(|(n, payload)| {
-            Ok(Event {
+            let mut event = Event {
                 id: EventId::parse(&format!("{actor}:{seq}:{n}"))?,
                 time: now,
                 actor: actor.clone(),
                 payload,
                 approvals: Vec::new(),
-            })
+            };
+            for (id, k) in &approvers {
+                event.approvals.push(approve(&event, id.clone(), k)?);
+            }
+            Ok(event)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let submission = Submission {

@@ -20,6 +20,7 @@ mod accountancycmd;
 mod cli;
 mod complycmd;
 mod demo;
+mod escrowcmd;
 mod input;
 mod itemcmd;
 mod keyfile;
@@ -28,6 +29,7 @@ mod merklecmd;
 mod output;
 mod record;
 mod regimecmd;
+mod reviewcmd;
 mod scenario;
 
 use clap::Parser;

@@ -30,10 +30,13 @@ pub fn ceased_states() -> Vec<Ceased> {
 /// The engines' rules every submission must pass: the custody engine's (item
 /// consistency, the approval policy) and the material accounts' (registered
 /// facilities and MBAs, known codes, corrections that point to a line, PIL
-/// line counts).
+/// line counts); the review engine's too (a state's report in the standard
+/// reporting format, for a known cycle, by an actor of that state).
 pub struct Rules {
     custody: CustodyRule,
     accounts: Accounts,
+    escrow: custodian_escrow::ledger::EscrowLedger,
+    review: custodian_review::ReviewRule,
 }
 
 impl Default for Rules {
@@ -48,14 +51,53 @@ impl Rules {
         Rules {
             custody: CustodyRule::new(Custody::new().with_ceased(ceased_states())),
             accounts: Accounts::new(),
+            escrow: custodian_escrow::ledger::EscrowLedger::default(),
+            review: custodian_review::ReviewRule::default(),
         }
+    }
+
+    /// The escrow record folded in so far.
+    pub fn escrow(&self) -> &custodian_escrow::ledger::EscrowLedger {
+        &self.escrow
+    }
+
+    /// Applies the escrow events of a submission (the submitter's party from
+    /// `registry`; an actor's party never changes).
+    fn apply_escrow(
+        &mut self,
+        registry: &Registry,
+        leaf: LeafIndex,
+        signed: &SignedSubmission,
+    ) -> Result<(), RuleError> {
+        let s = &signed.submission;
+        self.escrow.set_origin(&s.log);
+        let Some(party) = registry.get(&s.actor).map(|r| r.party.clone()) else {
+            return Ok(());
+        };
+        for (i, event) in s.events.iter().enumerate() {
+            self.escrow
+                .apply(leaf, event, &party)
+                .map_err(|e| RuleError {
+                    event_index: i,
+                    field: format!(".{}", e.field),
+                    message: e.message,
+                })?;
+        }
+        Ok(())
     }
 
     /// Folds in a submission already in the log (approvals not re-checked: the
     /// audit does that).
-    fn preload(&mut self, leaf: LeafIndex, signed: &SignedSubmission) -> Result<(), RuleError> {
+    fn preload(
+        &mut self,
+        registry: &Registry,
+        leaf: LeafIndex,
+        signed: &SignedSubmission,
+    ) -> Result<(), RuleError> {
         self.custody.preload(leaf, signed)?;
-        self.apply_accounts(leaf, signed)
+        self.review.preload(leaf, signed)?;
+        self.apply_accounts(leaf, signed)?;
+        self.apply_escrow(registry, leaf, signed)
     }
 
     fn apply_accounts(
@@ -86,7 +128,9 @@ impl SubmissionRule for Rules {
         signed: &SignedSubmission,
     ) -> Result<(), RuleError> {
         self.custody.check(registry, leaf, signed)?;
-        self.apply_accounts(leaf, signed)
+        self.review.check(registry, leaf, signed)?;
+        self.apply_accounts(leaf, signed)?;
+        self.apply_escrow(registry, leaf, signed)
     }
 }
 
@@ -113,8 +157,9 @@ pub fn for_each_leaf<S: Store>(
 /// checked against.
 pub fn rule_of<S: Store>(log: &Log<S>) -> anyhow::Result<Rules> {
     let mut rule = Rules::new();
+    let registry = log.registry();
     for_each_leaf(log, |leaf, signed| {
-        rule.preload(leaf, &signed)
+        rule.preload(registry, leaf, &signed)
             .map_err(|e| anyhow!("leaf {}: {e}; run `custodian audit`", leaf.0))
     })?;
     Ok(rule)

@@ -346,7 +346,9 @@ pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow:
     );
     keys.insert(admin.clone(), admin_key);
 
-    println!("Submissions, in order:");
+    if !scenario.submissions.is_empty() {
+        println!("Submissions, in order:");
+    }
     let mut refusals = 0;
     for (step, s) in scenario.submissions.iter().enumerate() {
         let seq = log.registry().get(&s.actor).map_or(1, |r| r.next_seq);

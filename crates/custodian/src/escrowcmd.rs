@@ -1,0 +1,965 @@
+//! `custodian escrow ...`: declarations committed in escrow, revealed step by
+//! step, sampled by inspectors, totals proven within limits, and the findings
+//! (FORMATS.md §15).
+
+use crate::cli::{Cli, EscrowCommand};
+use crate::{output, CmdResult, Failure};
+use anyhow::{anyhow, Context};
+use custodian_core::event::{EscrowChallenge, EscrowCommit, EscrowReveal, EscrowTotal};
+use custodian_core::{Date, DeclarationId, EventId, Payload, StateCode};
+use custodian_escrow::ledger::{EscrowLedger, FindingKind};
+use custodian_escrow::secret_file::{read_secret_file, write_secret_file};
+use custodian_escrow::{
+    Declaration, Label, MeasureName, RangeSelector, SecretDeclaration, SecretKey, SortKey,
+};
+use custodian_store::Store;
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// Runs an escrow command.
+pub fn run(cli: &Cli, cmd: &EscrowCommand) -> CmdResult {
+    match cmd {
+        EscrowCommand::Commit {
+            file,
+            declaration,
+            state,
+            as_of,
+            scope,
+            key,
+            approve,
+            secret,
+            secret_key,
+        } => commit(
+            cli,
+            file,
+            &Commit {
+                declaration,
+                state,
+                as_of,
+                scope,
+            },
+            key,
+            approve,
+            secret,
+            secret_key,
+        ),
+        EscrowCommand::Reveal {
+            declaration,
+            secret,
+            secret_key,
+            key,
+            category,
+            region,
+            entry,
+            answer,
+        } => reveal(
+            cli,
+            declaration,
+            &Opening { secret, secret_key },
+            key,
+            category.as_deref(),
+            region.as_deref(),
+            entry,
+            answer.as_deref(),
+        ),
+        EscrowCommand::Challenge {
+            declaration,
+            key,
+            sample,
+            size,
+            about,
+        } => challenge(cli, declaration, key, *sample, *size, about.as_deref()),
+        EscrowCommand::Sample {
+            declaration,
+            seed_from,
+            n,
+        } => sample(cli, declaration, *seed_from, *n),
+        EscrowCommand::Plan {
+            entries,
+            wrong,
+            target,
+        } => plan(cli, *entries, *wrong, *target),
+        EscrowCommand::ProveTotal {
+            declaration,
+            measure,
+            limit,
+            secret,
+            secret_key,
+            key,
+        } => prove_total(
+            cli,
+            declaration,
+            measure,
+            *limit,
+            &Opening { secret, secret_key },
+            key,
+        ),
+        EscrowCommand::Verify {
+            declaration,
+            evidence,
+        } => verify(cli, declaration.as_deref(), evidence.as_deref(), false),
+        EscrowCommand::VerifyTotal { declaration } => {
+            verify(cli, declaration.as_deref(), None, true)
+        }
+        EscrowCommand::Scenario => {
+            let db = cli
+                .db
+                .clone()
+                .unwrap_or_else(|| "custodian-scenario-escrow.db".into());
+            let log_key = cli
+                .log_key
+                .clone()
+                .unwrap_or_else(|| crate::cli::log_key_beside(&db));
+            scenario(cli, &db, &log_key)
+        }
+    }
+}
+
+struct Commit<'a> {
+    declaration: &'a str,
+    state: &'a str,
+    as_of: &'a str,
+    scope: &'a str,
+}
+
+struct Opening<'a> {
+    secret: &'a Path,
+    secret_key: &'a Path,
+}
+
+impl Opening<'_> {
+    fn read(&self) -> anyhow::Result<SecretDeclaration> {
+        let key = SecretKey::read_file(self.secret_key)?;
+        Ok(read_secret_file(self.secret, &key)?)
+    }
+}
+
+fn object(value: Value, what: &str) -> anyhow::Result<Map<String, Value>> {
+    match value {
+        Value::Object(m) => Ok(m),
+        _ => Err(anyhow!("{what} is not a JSON object")),
+    }
+}
+
+/// The escrow record of the log, replayed through the append rules.
+pub fn ledger_of(log: &custodian_store::log::Log<impl Store>) -> anyhow::Result<EscrowLedger> {
+    let rules = crate::record::rule_of(log)?;
+    Ok(rules.escrow().clone())
+}
+
+/// The public payload of a commitment: the commitment and its annexes.
+pub fn commit_payload(
+    secret: &SecretDeclaration,
+    declaration: DeclarationId,
+    state: StateCode,
+    as_of: Date,
+    scope: &str,
+) -> anyhow::Result<Payload> {
+    let commitment = object(
+        serde_json::from_str(&secret.commitment().to_json())?,
+        "the commitment",
+    )?;
+    let annexes = secret
+        .annexes()
+        .iter()
+        .map(|a| object(serde_json::to_value(a)?, "an annex"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Payload::EscrowCommit(EscrowCommit {
+        declaration,
+        state,
+        as_of,
+        scope: scope.to_owned(),
+        commitment,
+        annexes,
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    cli: &Cli,
+    file: &Path,
+    c: &Commit<'_>,
+    key: &Path,
+    approvers: &[PathBuf],
+    secret: &Path,
+    secret_key: &Path,
+) -> CmdResult {
+    let name = file.display().to_string();
+    let text = std::fs::read_to_string(file).with_context(|| format!("{name}: cannot read"))?;
+    let declaration =
+        Declaration::from_json(&text).map_err(|e| anyhow!("{name}: {e}; nothing applied"))?;
+    let id = DeclarationId::parse(c.declaration).context("--declaration")?;
+    let state = StateCode::parse(c.state).context("--state")?;
+    let as_of = Date::parse(c.as_of).context("--as-of")?;
+    if secret.exists() {
+        return Err(anyhow!(
+            "{}: exists; the secret file of a new commitment is never overwritten; nothing applied",
+            secret.display()
+        )
+        .into());
+    }
+    let committed = SecretDeclaration::commit(declaration)
+        .map_err(|e| anyhow!("{name}: {e}; nothing applied"))?;
+    let skey = if secret_key.exists() {
+        SecretKey::read_file(secret_key)?
+    } else {
+        let k = SecretKey::generate();
+        k.write_new_file(secret_key)?;
+        k
+    };
+    let payload = commit_payload(&committed, id.clone(), state, as_of, c.scope)?;
+    // The secret file first: a commitment whose secret is lost can never be revealed.
+    write_secret_file(secret, &committed, &skey)?;
+    let receipt =
+        crate::logcmd::submit_approved(cli, key, approvers, vec![payload]).map_err(|e| {
+            let _ = std::fs::remove_file(secret);
+            anyhow!("{e}; nothing applied")
+        })?;
+    let cm = committed.commitment();
+    if cli.json {
+        output::json(&json!({
+            "declaration": id, "leaf": receipt.first_leaf.0, "root": cm.root().to_hex(),
+            "entries": cm.entries(), "digest": cm.digest().to_hex(),
+            "secret_file": secret, "secret_key": secret_key,
+        }));
+    } else {
+        println!(
+            "declaration {id} of {state} committed at leaf {}: {} entries under root {}",
+            receipt.first_leaf.0,
+            cm.entries(),
+            cm.root().to_hex()
+        );
+        println!(
+            "the declaration, with its salts, is in {} (ChaCha20-Poly1305 under {}); keep both: reveals need them",
+            secret.display(),
+            secret_key.display()
+        );
+    }
+    Ok(())
+}
+
+fn label(text: &str, what: &str) -> anyhow::Result<Label> {
+    Label::parse(text).map_err(|e| anyhow!("{what} {text:?}: {e}"))
+}
+
+fn sort_key(text: &str) -> anyhow::Result<SortKey> {
+    let parts: Vec<&str> = text.split('/').collect();
+    let [category, region, id] = parts.as_slice() else {
+        return Err(anyhow!("{text:?}: expected CATEGORY/REGION/ID"));
+    };
+    Ok(SortKey {
+        category: label(category, "category")?,
+        region: label(region, "region")?,
+        id: label(id, "id")?,
+    })
+}
+
+/// The reveal payload, built from the state's secret declaration and
+/// verified against the logged commitment before anything is appended.
+pub fn reveal_payload(
+    escrow: &EscrowLedger,
+    committed: &SecretDeclaration,
+    declaration: &DeclarationId,
+    what: RevealWhat<'_>,
+) -> anyhow::Result<Payload> {
+    let d = escrow
+        .declaration(declaration)
+        .ok_or_else(|| anyhow!("no declaration {declaration} in the log"))?;
+    if d.commitment != *committed.commitment() {
+        return Err(anyhow!(
+            "the secret file is not the declaration committed as {declaration} (its root differs)"
+        ));
+    }
+    let c = &d.commitment;
+    let (mode, answers, reveal) = match what {
+        RevealWhat::Range(selector) => {
+            let r = committed.reveal_range(&selector);
+            c.verify_range(&r, &d.annexes)?;
+            ("range", None, serde_json::to_value(r)?)
+        }
+        RevealWhat::Entries(keys) => {
+            let mut list = Vec::new();
+            for k in keys {
+                let r = committed.reveal_key(k)?;
+                c.verify_entry(&r, &d.annexes)?;
+                list.push(r);
+            }
+            ("entries", None, json!({ "entries": list }))
+        }
+        RevealWhat::Answer(challenge) => {
+            let ch = escrow
+                .challenge(challenge)
+                .ok_or_else(|| anyhow!("no escrow challenge {challenge} in the log"))?;
+            match (&ch.key, ch.n, ch.seed) {
+                (Some(key), _, _) => {
+                    let r = committed.respond(key)?;
+                    c.verify_key_response(key, &r, &d.annexes)?;
+                    (
+                        "response",
+                        Some(challenge.clone()),
+                        serde_json::to_value(r)?,
+                    )
+                }
+                (None, Some(n), Some((seed, _))) => {
+                    let r = committed.reveal_sample(&seed, n)?;
+                    c.verify_sample(&r, &seed, n, &d.annexes)?;
+                    ("sample", Some(challenge.clone()), serde_json::to_value(r)?)
+                }
+                _ => {
+                    return Err(anyhow!(
+                        "challenge {challenge} asks for nothing a reveal answers"
+                    ))
+                }
+            }
+        }
+    };
+    Ok(Payload::EscrowReveal(EscrowReveal {
+        declaration: declaration.clone(),
+        mode: mode.to_owned(),
+        answers,
+        reveal: object(reveal, "the reveal")?,
+    }))
+}
+
+/// What a reveal opens.
+pub enum RevealWhat<'a> {
+    /// A complete category or (category, region).
+    Range(RangeSelector),
+    /// Single entries by key.
+    Entries(&'a [SortKey]),
+    /// The answer to a challenge (a sample or a key).
+    Answer(&'a EventId),
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reveal(
+    cli: &Cli,
+    declaration: &str,
+    opening: &Opening<'_>,
+    key: &Path,
+    category: Option<&str>,
+    region: Option<&str>,
+    entries: &[String],
+    answer: Option<&str>,
+) -> CmdResult {
+    let id = DeclarationId::parse(declaration).context("--declaration")?;
+    let committed = opening.read()?;
+    let log = crate::logcmd::open_log(cli)?;
+    let escrow = ledger_of(&log)?;
+    let keys = entries
+        .iter()
+        .map(|e| sort_key(e))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let challenge = answer.map(EventId::parse).transpose().context("--answer")?;
+    let what = match (category, &challenge, keys.is_empty()) {
+        (Some(c), None, true) => RevealWhat::Range(match region {
+            Some(r) => RangeSelector::category_region(label(c, "category")?, label(r, "region")?),
+            None => RangeSelector::category(label(c, "category")?),
+        }),
+        (None, Some(ch), true) => RevealWhat::Answer(ch),
+        (None, None, false) => RevealWhat::Entries(&keys),
+        _ => {
+            return Err(anyhow!(
+                "give one of: --category C [--region R], --entry C/R/ID (repeatable), --answer CHALLENGE"
+            )
+            .into())
+        }
+    };
+    let payload = reveal_payload(&escrow, &committed, &id, what)
+        .map_err(|e| anyhow!("{e}; nothing applied"))?;
+    drop(log);
+    let receipt = crate::logcmd::submit_approved(cli, key, &[], vec![payload])?;
+    crate::logcmd::print_receipt(cli, &receipt);
+    Ok(())
+}
+
+/// The signed checkpoint note at `size` (the latest when `None`).
+fn checkpoint_note(
+    log: &custodian_store::log::Log<impl Store>,
+    size: Option<u64>,
+) -> anyhow::Result<(u64, String)> {
+    let all = log.store().checkpoints()?;
+    let found = match size {
+        Some(s) => all.into_iter().find(|c| c.size.0 == s),
+        None => all.into_iter().max_by_key(|c| c.size.0),
+    };
+    let c = found.ok_or_else(|| {
+        anyhow!(
+            "no signed checkpoint at size {}",
+            size.map_or("latest".into(), |s| s.to_string())
+        )
+    })?;
+    Ok((c.size.0, c.note))
+}
+
+fn challenge(
+    cli: &Cli,
+    declaration: &str,
+    key: &Path,
+    sample: Option<u64>,
+    size: Option<u64>,
+    about: Option<&str>,
+) -> CmdResult {
+    let id = DeclarationId::parse(declaration).context("--declaration")?;
+    let log = crate::logcmd::open_log(cli)?;
+    let payload = match (sample, about) {
+        (Some(n), None) => {
+            let (_, note) = checkpoint_note(&log, size)?;
+            EscrowChallenge {
+                declaration: id,
+                request: "sample".into(),
+                n: Some(n),
+                seed_checkpoint: Some(note),
+                key: None,
+            }
+        }
+        (None, Some(k)) => {
+            let key = sort_key(k)?;
+            EscrowChallenge {
+                declaration: id,
+                request: "key".into(),
+                n: None,
+                seed_checkpoint: None,
+                key: Some(object(serde_json::to_value(key)?, "the key")?),
+            }
+        }
+        _ => return Err(anyhow!("give --sample N or --about CATEGORY/REGION/ID").into()),
+    };
+    drop(log);
+    let receipt =
+        crate::logcmd::submit_approved(cli, key, &[], vec![Payload::EscrowChallenge(payload)])?;
+    crate::logcmd::print_receipt(cli, &receipt);
+    Ok(())
+}
+
+fn sample(cli: &Cli, declaration: &str, seed_from: u64, n: u64) -> CmdResult {
+    let id = DeclarationId::parse(declaration).context("--declaration")?;
+    let log = crate::logcmd::open_log(cli)?;
+    let escrow = ledger_of(&log)?;
+    let d = escrow
+        .declaration(&id)
+        .ok_or_else(|| anyhow!("no declaration {id} in the log"))?;
+    let (size, note) = checkpoint_note(&log, Some(seed_from))?;
+    let vkey = custodian_ledger::keys::VerifierKey::parse(&log.meta().verifier_key)?;
+    let cp = custodian_ledger::checkpoint::verify_checkpoint(note.as_bytes(), &vkey)
+        .map_err(|e| anyhow!("checkpoint at size {size}: {e}"))?;
+    if size <= d.by.leaf.0 {
+        return Err(anyhow!(
+            "--seed-from {size}: the seed must be a checkpoint after the commitment (leaf {}), so that no one knew it when committing",
+            d.by.leaf.0
+        )
+        .into());
+    }
+    let seed = cp.root().0;
+    let drawn =
+        custodian_escrow::draw_sample(&d.commitment.digest(), d.commitment.entries(), &seed, n)?;
+    if cli.json {
+        output::json(&json!({
+            "declaration": id, "seed_size": size, "seed": cp.root().to_hex(),
+            "commitment_digest": d.commitment.digest().to_hex(), "entries": d.commitment.entries(),
+            "n": n, "draw": drawn,
+        }));
+    } else {
+        println!(
+            "seed: the root of the signed checkpoint at size {size} ({}), fixed after the commitment at leaf {}",
+            cp.root().to_hex(),
+            d.by.leaf.0
+        );
+        println!(
+            "draw of {n} of {} leaves (reproducible by anyone from the seed and the commitment's digest): {}",
+            d.commitment.entries(),
+            drawn.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
+        );
+    }
+    Ok(())
+}
+
+fn plan(cli: &Cli, entries: u64, wrong: u64, target: f64) -> CmdResult {
+    let p = custodian_escrow::plan::plan(entries, wrong, target)?;
+    if cli.json {
+        output::json(&serde_json::to_value(p)?);
+        return Ok(());
+    }
+    println!(
+        "a declaration of {entries} entries, {wrong} of them wrong: a random sample of {} finds at least one with probability {:.6} (exact hypergeometric; target {target})",
+        p.sample_size, p.detection_probability
+    );
+    println!(
+        "the IAEA-style size n = ceil(N(1 - beta^(1/r))) = {} gives {:.6}",
+        p.iaea_sample_size, p.iaea_detection_probability
+    );
+    Ok(())
+}
+
+fn prove_total(
+    cli: &Cli,
+    declaration: &str,
+    measure: &str,
+    limit: u64,
+    opening: &Opening<'_>,
+    key: &Path,
+) -> CmdResult {
+    let id = DeclarationId::parse(declaration).context("--declaration")?;
+    let measure = MeasureName::parse(measure).map_err(|e| anyhow!("--measure: {e}"))?;
+    let committed = opening.read()?;
+    let proof = committed
+        .prove_total_within(&measure, limit)
+        .map_err(|e| anyhow!("{e}; nothing applied"))?;
+    let payload = Payload::EscrowTotal(EscrowTotal {
+        declaration: id,
+        proof: object(serde_json::to_value(&proof)?, "the proof")?,
+    });
+    let receipt = crate::logcmd::submit_approved(cli, key, &[], vec![payload])?;
+    crate::logcmd::print_receipt(cli, &receipt);
+    Ok(())
+}
+
+/// Prints the escrow record and its findings; `totals` shows only the
+/// total proofs. Exit 3 when a reveal or a total does not verify.
+fn verify(
+    cli: &Cli,
+    declaration: Option<&str>,
+    evidence: Option<&Path>,
+    totals: bool,
+) -> CmdResult {
+    let only = declaration
+        .map(DeclarationId::parse)
+        .transpose()
+        .context("--declaration")?;
+    let log = crate::logcmd::open_log(cli)?;
+    let escrow = ledger_of(&log)?;
+    let findings: Vec<_> = escrow
+        .findings()
+        .into_iter()
+        .filter(|f| only.as_ref().is_none_or(|d| f.declaration == *d))
+        .collect();
+    let failed = findings.iter().any(|f| {
+        matches!(
+            f.kind,
+            FindingKind::RevealInvalid | FindingKind::TotalInvalid
+        )
+    });
+    if let Some(path) = evidence {
+        let bundle = crate::complycmd::escrow_evidence_bundle(&log, &findings)?;
+        std::fs::write(path, format!("{bundle}\n"))
+            .with_context(|| format!("{}: cannot write", path.display()))?;
+    }
+    if cli.json {
+        let declarations: Vec<Value> = escrow
+            .declarations()
+            .filter(|(id, _)| only.as_ref().is_none_or(|d| *id == d))
+            .map(|(id, d)| {
+                json!({
+                    "declaration": id, "state": d.state, "as_of": d.as_of, "scope": d.scope,
+                    "committed_by": d.by, "root": d.commitment.root().to_hex(),
+                    "entries": d.commitment.entries(), "revealed": d.revealed_leaves(),
+                    "opened": d.opened,
+                })
+            })
+            .collect();
+        output::json(&json!({"declarations": declarations, "findings": findings}));
+    } else {
+        print_record(&escrow, only.as_ref(), totals);
+        print_findings(&findings);
+        if let Some(path) = evidence {
+            println!(
+                "evidence written to {}; check it offline with `custodian evidence verify {} --vkey <log verifier key>`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    if failed {
+        return Err(Failure::verification(anyhow!(
+            "a reveal or total proof in the log does not verify against its commitment (see the findings)"
+        )));
+    }
+    Ok(())
+}
+
+/// The record per declaration, as text.
+pub fn print_record(escrow: &EscrowLedger, only: Option<&DeclarationId>, totals: bool) {
+    for (id, d) in escrow.declarations() {
+        if only.is_some_and(|o| o != id) {
+            continue;
+        }
+        println!(
+            "declaration {id} of {} (complete as of {}; {}): committed by event {} at leaf {}, {} entries, root {}",
+            d.state,
+            d.as_of,
+            d.scope,
+            d.by.event,
+            d.by.leaf.0,
+            d.commitment.entries(),
+            d.commitment.root().to_hex()
+        );
+        println!(
+            "  opened so far: {} of {} entries",
+            d.revealed_leaves(),
+            d.commitment.entries()
+        );
+        for o in &d.opened {
+            if totals && o.mode != "total" {
+                continue;
+            }
+            let verdict = match &o.outcome {
+                Ok(text) => format!("verified: {text}"),
+                Err(why) => format!("DOES NOT VERIFY: {why}"),
+            };
+            println!("  leaf {:>4} {:<8} {verdict}", o.by.leaf.0, o.mode);
+        }
+    }
+}
+
+/// The findings, as text.
+pub fn print_findings(findings: &[custodian_escrow::ledger::Finding]) {
+    if findings.is_empty() {
+        println!("findings: none");
+    }
+    for f in findings {
+        let kind = serde_json::to_value(f.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        println!("FINDING {kind} ({}): {}", f.status, f.message);
+        for e in &f.events {
+            println!("    leaf {} event {}", e.leaf.0, e.event);
+        }
+    }
+}
+
+/// The bundled declaration of the escrow scenario.
+const SCENARIO_DECLARATION: &str = include_str!("../scenarios/escrow-declaration.json");
+
+/// The categories the scenario's declaration claims to hold in full.
+const SCENARIO_CATEGORIES: [&str; 7] = [
+    "enrichment-site",
+    "heu",
+    "pu",
+    "reactor-site",
+    "storage-site",
+    "test-site",
+    "warhead",
+];
+
+/// Signs `payloads` as the next submission of `actor` (co-signed by
+/// `approvers`) and appends it through the engines' rules.
+fn append_as(
+    log: &mut custodian_store::log::Log<custodian_store::sqlite::SqliteStore>,
+    log_key: &custodian_ledger::keys::SigningKey,
+    keys_dir: &Path,
+    actor: &str,
+    approvers: &[&str],
+    payloads: Vec<Payload>,
+    time: custodian_core::UtcTime,
+) -> anyhow::Result<custodian_store::log::AppendReceipt> {
+    use custodian_core::{ActorId, Event, Submission};
+    use custodian_ledger::submission::{approve, sign_submission};
+    let read = |id: &str| crate::keyfile::read_signing_key(&keys_dir.join(format!("{id}.key")));
+    let key = read(actor)?;
+    let actor = ActorId::parse(actor)?;
+    let seq = log.registry().get(&actor).map_or(1, |r| r.next_seq);
+    let mut events = Vec::new();
+    for (n, payload) in payloads.into_iter().enumerate() {
+        let mut event = Event {
+            id: EventId::parse(&format!("{actor}:{seq}:{n}"))?,
+            time,
+            actor: actor.clone(),
+            payload,
+            approvals: Vec::new(),
+        };
+        for a in approvers {
+            event
+                .approvals
+                .push(approve(&event, ActorId::parse(a)?, &read(a)?)?);
+        }
+        events.push(event);
+    }
+    let signed = sign_submission(
+        Submission {
+            log: log.meta().origin.clone(),
+            actor,
+            seq,
+            events,
+        },
+        &key,
+    )?;
+    Ok(crate::record::append(log, &[signed], log_key)??)
+}
+
+/// `custodian escrow scenario`: a declaration committed in escrow, revealed
+/// region by region, sampled by an inspector, a total proven within its
+/// limit, and an undeclared enrichment site found (issue 7, point 6).
+pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
+    use crate::scenario::{build_log, Scenario, ScenarioActor};
+    use custodian_core::{ActorId, Party, Role, UtcTime};
+    let at = |t: &str| UtcTime::parse(t).map_err(|e| anyhow!("{t}: {e}"));
+    let actor = |id: &str, role: Role, party: &str, name: &str| -> anyhow::Result<ScenarioActor> {
+        Ok(ScenarioActor {
+            id: ActorId::parse(id)?,
+            role,
+            party: Party::parse(party)?,
+            name: name.to_owned(),
+        })
+    };
+    let scenario = Scenario {
+        name: "escrow".into(),
+        title: "Scenario (iii): a declaration in escrow, revealed step by step, and an undeclared site".into(),
+        about: "Fictional state XAA (an ISO 3166 user-assigned code; no real state is depicted) commits to a complete declaration of its warheads, weapons-complex sites and fissile material stocks without revealing it: 24 salted entries under one Merkle root, with Pedersen totals of deployed warheads and grams of HEU. It proves its deployed warheads within a limit of 12 without disclosing the number, reveals the west region category by category as it dismantles there, and opens the inspector's random sample, drawn from a checkpoint root fixed after the commitment. An inspector then reports an enrichment site in the north that existed before the declaration's date; asked, the state must prove the key absent, and the commitment convicts the declaration of being incomplete. Inspired by shared/sources 003 (Hanoi 2019: one site offered while undeclared enrichment sites were known) and 000 (no verification without transparency).".into(),
+        origin: "custodian.scenario/escrow".into(),
+        registry: None,
+        evaluate_at: None,
+        before: None,
+        actors: vec![
+            actor("xaa-official-1", Role::StateAuthority, "state:XAA", "State XAA declaring official 1")?,
+            actor("xaa-official-2", Role::StateAuthority, "state:XAA", "State XAA declaring official 2")?,
+            actor("inspector-1", Role::Inspector, "body:inspectorate", "Inspectorate, team leader")?,
+        ],
+        submissions: Vec::new(),
+    };
+    let built = build_log(&scenario, db, log_key_path)?;
+    let mut log = built.log;
+    let keys_dir = crate::scenario::with_suffix(db, ".keys");
+    let log_key = crate::keyfile::read_signing_key(log_key_path)?;
+    let id = DeclarationId::parse("xaa-2026")?;
+    let xaa = StateCode::parse("XAA")?;
+    let declaration = Declaration::from_json(SCENARIO_DECLARATION)?;
+    let committed = SecretDeclaration::commit(declaration)?;
+    let secret_key = SecretKey::generate();
+    let secret_path = keys_dir.join("xaa-2026.secret");
+    secret_key.write_new_file(&keys_dir.join("xaa-2026.secret-key"))?;
+    write_secret_file(&secret_path, &committed, &secret_key)?;
+    let scope = format!(
+        "every nuclear warhead, every site of the weapons complex and every stock of HEU and plutonium; categories {}",
+        SCENARIO_CATEGORIES.join(", ")
+    );
+    let mut step = 0;
+    let mut say = |text: String| {
+        step += 1;
+        println!("  {step:>2}. {text}");
+    };
+    println!("Steps:");
+    let payload = commit_payload(
+        &committed,
+        id.clone(),
+        xaa,
+        Date::parse("2026-01-01")?,
+        &scope,
+    )?;
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "xaa-official-1",
+        &["xaa-official-2"],
+        vec![payload],
+        at("2026-01-05T09:00:00Z")?,
+    )?;
+    say(format!(
+        "leaf {:>3}  XAA commits declaration {id} (two officials sign): {} entries under root {}; the declaration itself stays in {} (encrypted)",
+        r.first_leaf.0,
+        committed.commitment().entries(),
+        committed.commitment().root().to_hex(),
+        secret_path.display()
+    ));
+    // A total within its limit, without disclosure.
+    let measure = MeasureName::parse("deployed_warheads").map_err(|e| anyhow!("{e}"))?;
+    let proof = committed.prove_total_within(&measure, 12)?;
+    let payload = Payload::EscrowTotal(EscrowTotal {
+        declaration: id.clone(),
+        proof: object(serde_json::to_value(&proof)?, "the proof")?,
+    });
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "xaa-official-1",
+        &[],
+        vec![payload],
+        at("2026-01-05T10:00:00Z")?,
+    )?;
+    say(format!(
+        "leaf {:>3}  XAA proves its deployed warheads at most 12 (an aggregated Bulletproof over the Pedersen total; the number stays secret)",
+        r.first_leaf.0
+    ));
+    // Staged dismantlement: the west region, one category at a time.
+    for category in SCENARIO_CATEGORIES {
+        let escrow = ledger_of(&log)?;
+        let selector =
+            RangeSelector::category_region(label(category, "category")?, label("west", "region")?);
+        let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Range(selector))?;
+        let r = append_as(
+            &mut log,
+            &log_key,
+            &keys_dir,
+            "xaa-official-1",
+            &[],
+            vec![payload],
+            at("2026-03-01T09:00:00Z")?,
+        )?;
+        let escrow = ledger_of(&log)?;
+        let d = escrow
+            .declaration(&id)
+            .ok_or_else(|| anyhow!("declaration lost"))?;
+        let last = d.opened.last().map(|o| o.outcome.clone());
+        if let Some(Ok(text)) = last {
+            say(format!(
+                "leaf {:>3}  the west region revealed: {text}",
+                r.first_leaf.0
+            ));
+        }
+    }
+    // The inspection plan, then the sample from a seed fixed after the commitment.
+    let entries = committed.commitment().entries();
+    let p = custodian_escrow::plan::plan(entries, 3, 0.9)?;
+    say(format!(
+        "plan: if 3 of the {entries} entries were false, a sample of {} finds one with probability {:.4} (exact hypergeometric; target 0.9)",
+        p.sample_size, p.detection_probability
+    ));
+    let (size, note) = checkpoint_note(&log, None)?;
+    let payload = Payload::EscrowChallenge(EscrowChallenge {
+        declaration: id.clone(),
+        request: "sample".into(),
+        n: Some(p.sample_size),
+        seed_checkpoint: Some(note),
+        key: None,
+    });
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "inspector-1",
+        &[],
+        vec![payload],
+        at("2026-04-01T08:00:00Z")?,
+    )?;
+    let challenge = EventId::parse(&format!(
+        "inspector-1:{}:0",
+        log.registry()
+            .get(&ActorId::parse("inspector-1")?)
+            .map_or(1, |a| a.next_seq)
+            - 1
+    ))?;
+    say(format!(
+        "leaf {:>3}  the inspector asks for a sample of {}, seeded by the root of the signed checkpoint at size {size} (after the commitment: nobody could choose it)",
+        r.first_leaf.0, p.sample_size
+    ));
+    let escrow = ledger_of(&log)?;
+    let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Answer(&challenge))?;
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "xaa-official-1",
+        &[],
+        vec![payload],
+        at("2026-04-02T08:00:00Z")?,
+    )?;
+    say(format!(
+        "leaf {:>3}  XAA opens exactly the drawn entries; each verifies against the root",
+        r.first_leaf.0
+    ));
+    // The discovery.
+    let observe = custodian_core::event::InspectionObserve {
+        state: xaa,
+        entry: "site".into(),
+        category: "enrichment-site".into(),
+        region: "north".into(),
+        id: "xaa-north-enrichment-2".into(),
+        description: "a second centrifuge hall seen on commercial satellite imagery and during a visit, operating since 2010".into(),
+        existed_since: Some(Date::parse("2010-06-01")?),
+    };
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "inspector-1",
+        &[],
+        vec![Payload::InspectionObserve(observe)],
+        at("2026-05-10T08:00:00Z")?,
+    )?;
+    say(format!(
+        "leaf {:>3}  the inspector records an enrichment site in the north, xaa-north-enrichment-2, existing since 2010-06-01",
+        r.first_leaf.0
+    ));
+    let escrow = ledger_of(&log)?;
+    let open = escrow
+        .findings()
+        .iter()
+        .filter(|f| f.kind == FindingKind::Unresolved)
+        .count();
+    say(format!(
+        "           findings now: {open} unresolved (the north has not been revealed)"
+    ));
+    let key = sort_key("enrichment-site/north/xaa-north-enrichment-2")?;
+    let payload = Payload::EscrowChallenge(EscrowChallenge {
+        declaration: id.clone(),
+        request: "key".into(),
+        n: None,
+        seed_checkpoint: None,
+        key: Some(object(serde_json::to_value(&key)?, "the key")?),
+    });
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "inspector-1",
+        &[],
+        vec![payload],
+        at("2026-05-10T09:00:00Z")?,
+    )?;
+    let challenge = EventId::parse(&format!(
+        "inspector-1:{}:0",
+        log.registry()
+            .get(&ActorId::parse("inspector-1")?)
+            .map_or(1, |a| a.next_seq)
+            - 1
+    ))?;
+    say(format!(
+        "leaf {:>3}  the inspector asks: is {key} in the declaration?",
+        r.first_leaf.0
+    ));
+    let escrow = ledger_of(&log)?;
+    let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Answer(&challenge))?;
+    let r = append_as(
+        &mut log,
+        &log_key,
+        &keys_dir,
+        "xaa-official-1",
+        &[],
+        vec![payload],
+        at("2026-05-11T09:00:00Z")?,
+    )?;
+    say(format!(
+        "leaf {:>3}  XAA answers with the two committed neighbours of that key: it is not in the declaration",
+        r.first_leaf.0
+    ));
+    println!();
+    let escrow = ledger_of(&log)?;
+    print_record(&escrow, Some(&id), false);
+    println!();
+    let findings = escrow.findings();
+    print_findings(&findings);
+    let path = crate::scenario::with_suffix(db, ".evidence.json");
+    let bundle = crate::complycmd::escrow_evidence_bundle(&log, &findings)?;
+    std::fs::write(&path, format!("{bundle}\n"))?;
+    let c = crate::complycmd::verify_evidence(&path, &built.vkey)?;
+    println!(
+        "\nEvidence, verified offline against the signed checkpoint at size {}: {} finding(s) cite {} event(s) in {} leaves, each with its inclusion proof (custodian evidence verify {} --vkey '{}').",
+        c.size.0,
+        c.findings,
+        c.events,
+        c.leaves,
+        path.display(),
+        built.vkey.to_text()
+    );
+    if !cli.json {
+        println!(
+            "   try: custodian --db {} escrow verify --declaration xaa-2026\n        custodian --db {} escrow sample --declaration xaa-2026 --seed-from {size} --n {}\n",
+            db.display(),
+            db.display(),
+            p.sample_size
+        );
+    }
+    Ok(())
+}
