@@ -43,7 +43,7 @@ use crate::encoding::{
 use crate::error::{from_json, EscrowError};
 use crate::merkle::Tree;
 use crate::pedersen::{
-    self, Annex, MeasureCommitment, TotalLimitProof, TotalRangeProof, VerifiedAnnex,
+    self, Annex, MeasureCommitment, TotalLimitProof, TotalOpening, TotalRangeProof, VerifiedAnnex,
 };
 use crate::text::{Label, MeasureName};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -323,6 +323,16 @@ impl Commitment {
         let record = self.measure(&proof.measure)?;
         pedersen::verify_range64(&self.digest(), &record.total, proof)
     }
+
+    /// Verifies an opening of a measure's total: `T = value·B + blinding·B̃`
+    /// (Pedersen 1991; [`TotalOpening`]). Fails with
+    /// [`EscrowError::MeasureNotCommitted`] for a measure the commitment does
+    /// not have and [`EscrowError::TotalOpening`] for any other value or
+    /// blinding; both are findings.
+    pub fn verify_total_opening(&self, opening: &TotalOpening) -> Result<(), EscrowError> {
+        let record = self.measure(&opening.measure)?;
+        pedersen::verify_opening(&record.total, opening)
+    }
 }
 
 /// The committed total of one measure, kept secret.
@@ -534,6 +544,19 @@ impl SecretDeclaration {
             total.value,
             &total.blinding,
         )
+    }
+
+    /// Opens the committed total of `measure`: its value and blinding
+    /// `(Σ v_i, Σ r_i)` (Pedersen 1991). This discloses the total, and only
+    /// the total ([`TotalOpening`]); the state does so when it reports it.
+    pub fn total_opening(&self, measure: &MeasureName) -> Result<TotalOpening, EscrowError> {
+        let m = self.measure_index(measure)?;
+        let total = &self.totals[m];
+        Ok(TotalOpening {
+            measure: measure.clone(),
+            value: total.value,
+            blinding: total.blinding,
+        })
     }
 
     pub(crate) fn tree(&self) -> &Tree {

@@ -283,6 +283,16 @@ pub enum EscrowError {
         reason: String,
     },
 
+    /// An opening of a committed total that does not open it: the value or
+    /// the blinding is not the committed one.
+    #[error("measure {measure:?}: value {value} with the given blinding does not open the committed total (T ≠ value·B + blinding·B̃)")]
+    TotalOpening {
+        /// The measure.
+        measure: String,
+        /// The value the opening claims.
+        value: u64,
+    },
+
     /// A point that is not a valid ristretto255 encoding (RFC 9496 §4.3.1).
     #[error("{at}: not a valid ristretto255 encoding")]
     InvalidPoint {
@@ -341,6 +351,7 @@ impl EscrowError {
                 | EscrowError::SeedMismatch { .. }
                 | EscrowError::WrongKey { .. }
                 | EscrowError::TotalProof { .. }
+                | EscrowError::TotalOpening { .. }
                 | EscrowError::InvalidPoint { .. }
                 | EscrowError::MeasureNotCommitted { .. }
         )

@@ -16,7 +16,7 @@
 //! - [`sample`]: the deterministic draw from a public seed;
 //! - [`plan`]: detection probability and sample size (exact hypergeometric);
 //! - [`pedersen`]: Pedersen totals on ristretto255 (RFC 9496) with
-//!   Bulletproofs range proofs (Bünz et al. 2018);
+//!   Bulletproofs range proofs (Bünz et al. 2018), and openings of a total;
 //! - [`absence`]: proving a key absent and deciding incompleteness;
 //! - [`secret_file`]: the encrypted file the state keeps (RFC 8439);
 //! - [`ledger`]: commitments, reveals, challenges and observations replayed
@@ -52,7 +52,9 @@ pub use declaration::{
 };
 pub use encoding::SCHEME;
 pub use error::{EscrowError, Side};
-pub use pedersen::{Annex, MeasureCommitment, TotalLimitProof, TotalRangeProof, VerifiedAnnex};
+pub use pedersen::{
+    Annex, MeasureCommitment, TotalLimitProof, TotalOpening, TotalRangeProof, VerifiedAnnex,
+};
 pub use plan::InspectionPlan;
 pub use reveal::{
     EdgeOpening, EntryOpening, EntryReveal, KeyOpening, RangeReveal, RangeSelector, SampleReveal,

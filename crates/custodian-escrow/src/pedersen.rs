@@ -28,6 +28,15 @@
 //! `[0, 2^64)` and add up to `L < 2^64` in a group of prime order
 //! `ℓ > 2^252`, so `0 ≤ V ≤ L` as integers. The Merlin transcript is bound to
 //! the commitment's digest, the measure and the limit.
+//!
+//! An **opening of a total** ([`TotalOpening`]) is the pair `(V, R)` with
+//! `T = V·B + R·B̃`: the way a Pedersen commitment is opened (Pedersen 1991).
+//! It reveals the total `V` and nothing about how it splits among the
+//! entries: the per-entry commitments are perfectly hiding, so the annex and
+//! `(V, R)` are consistent with every split of `V`. The state chooses to open
+//! a total when it reports that total (a review report binding, FORMATS.md
+//! §16); a state that later reveals every entry but one has by then also
+//! shown the last one's value, which the total implies.
 
 use crate::encoding::{
     base64_bytes, excerpt, hash_lp, parse_hex_array, put_lp, TAG_ANNEX, TAG_PEDERSEN_BLINDING,
@@ -365,6 +374,70 @@ pub(crate) fn verify_annex(
         ));
     }
     Ok(VerifiedAnnex::new(annex))
+}
+
+/// The opening of a committed total: its value `V = Σ v_i` and blinding
+/// `R = Σ r_i`, such that `T = V·B + R·B̃` (Pedersen, "Non-Interactive and
+/// Information-Theoretic Secure Verifiable Secret Sharing", CRYPTO '91, LNCS
+/// 576: a commitment is opened by revealing the committed value and its
+/// randomness; it binds under the discrete logarithm assumption, so no other
+/// `(V', R')` opens the same `T`). Opening the total reveals the total, and
+/// only the total (module docs).
+///
+/// JSON: `{"measure": "deployed_warheads", "value": 9, "blinding": "<64 hex>"}`,
+/// the blinding as the 32-byte little-endian canonical encoding of the scalar
+/// (below ℓ).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalOpening {
+    /// The measure.
+    pub measure: MeasureName,
+    /// The committed total `V`.
+    pub value: u64,
+    /// The total's blinding `R`, hex.
+    #[serde(with = "hex_scalar")]
+    pub blinding: Scalar,
+}
+
+/// serde as hex: a canonical scalar mod ℓ (32 bytes, little-endian).
+pub(crate) mod hex_scalar {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(r: &Scalar, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encoding::hex(r.as_bytes()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = parse_hex_array::<32>(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected 64 hex digits, found {:?}",
+                excerpt(&text)
+            ))
+        })?;
+        Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes)).ok_or_else(|| {
+            serde::de::Error::custom(
+                "expected a canonical scalar (32 bytes little-endian, below the group order ℓ)",
+            )
+        })
+    }
+}
+
+/// Checks `T = V·B + R·B̃` for an opening of the total `T`.
+pub(crate) fn verify_opening(
+    total: &CompressedRistretto,
+    opening: &TotalOpening,
+) -> Result<(), EscrowError> {
+    // Ristretto255 encodings are canonical (RFC 9496 §4.3.2): equal points
+    // have equal bytes.
+    if commit_value(opening.value, &opening.blinding).compress() == *total {
+        Ok(())
+    } else {
+        Err(EscrowError::TotalOpening {
+            measure: opening.measure.to_string(),
+            value: opening.value,
+        })
+    }
 }
 
 /// A proof that a committed total lies in `[0, limit]`, without revealing it:

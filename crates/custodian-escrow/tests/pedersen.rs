@@ -258,3 +258,148 @@ fn every_byte_of_a_total_proof_matters() {
     short.proof.pop();
     assert!(c.verify_total_within(&short).is_err());
 }
+
+#[test]
+fn a_total_opening_verifies_and_round_trips() {
+    let secret = fixture();
+    let c = secret.commitment();
+    // 5 deployed warheads and 15,500 grams of HEU in the fixture.
+    for (measure, value) in [(warheads(), 5), (grams_heu(), 15_500)] {
+        let opening = secret.total_opening(&measure).unwrap();
+        assert_eq!(opening.measure, measure);
+        assert_eq!(opening.value, value);
+        c.verify_total_opening(&opening).unwrap();
+        let json = serde_json::to_string(&opening).unwrap();
+        assert_eq!(
+            serde_json::from_str::<TotalOpening>(&json).unwrap(),
+            opening
+        );
+        // The same secret opens the same total the same way.
+        assert_eq!(secret.total_opening(&measure).unwrap(), opening);
+    }
+}
+
+#[test]
+fn a_total_opening_with_another_value_or_blinding_fails() {
+    let secret = fixture();
+    let c = secret.commitment();
+    let opening = secret.total_opening(&warheads()).unwrap();
+    for value in [0, 4, 6, 7, u64::MAX] {
+        let mut bad = opening.clone();
+        bad.value = value;
+        let e = c.verify_total_opening(&bad).unwrap_err();
+        assert!(
+            e.is_finding() && matches!(e, EscrowError::TotalOpening { value: v, .. } if v == value),
+            "{e}"
+        );
+    }
+    // A blinding off by one; the blinding of the other measure's total; zero.
+    let other = secret.total_opening(&grams_heu()).unwrap();
+    for blinding in [
+        opening.blinding + Scalar::ONE,
+        opening.blinding - Scalar::ONE,
+        other.blinding,
+        Scalar::ZERO,
+    ] {
+        let mut bad = opening.clone();
+        bad.blinding = blinding;
+        let e = c.verify_total_opening(&bad).unwrap_err();
+        assert!(
+            e.is_finding() && matches!(e, EscrowError::TotalOpening { .. }),
+            "{e}"
+        );
+    }
+    // One measure's opening named as the other's.
+    let mut bad = other.clone();
+    bad.measure = warheads();
+    assert!(c.verify_total_opening(&bad).is_err());
+}
+
+#[test]
+fn a_total_opening_of_an_unknown_measure_fails() {
+    let secret = fixture();
+    let c = secret.commitment();
+    let pu = MeasureName::parse("grams_pu").unwrap();
+    assert!(matches!(
+        secret.total_opening(&pu),
+        Err(EscrowError::UnknownMeasure { .. })
+    ));
+    let mut bad = secret.total_opening(&warheads()).unwrap();
+    bad.measure = pu;
+    let e = c.verify_total_opening(&bad).unwrap_err();
+    assert!(
+        e.is_finding() && matches!(e, EscrowError::MeasureNotCommitted { .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_total_opening_is_parsed_strictly() {
+    let opening = fixture().total_opening(&warheads()).unwrap();
+    let good = serde_json::to_value(&opening).unwrap();
+    let members: Vec<&str> = good
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(members, ["blinding", "measure", "value"]);
+    let cases = [
+        ("blinding", Value::from("00")),
+        ("blinding", Value::from("zz".repeat(32))),
+        // ℓ itself and 2^256 − 1 are not canonical scalars.
+        (
+            "blinding",
+            Value::from("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"),
+        ),
+        ("blinding", Value::from("ff".repeat(32))),
+        ("value", Value::from(-1)),
+        ("value", Value::from(1.5)),
+        ("measure", Value::from("Deployed Warheads")),
+    ];
+    for (member, value) in cases {
+        let mut bad = good.clone();
+        bad[member] = value.clone();
+        assert!(
+            serde_json::from_value::<TotalOpening>(bad).is_err(),
+            "{member} = {value}"
+        );
+    }
+    let mut extra = good.clone();
+    extra["salt"] = Value::from("00".repeat(32));
+    assert!(serde_json::from_value::<TotalOpening>(extra).is_err());
+}
+
+#[test]
+fn a_total_opening_shows_the_total_and_nothing_of_its_parts() {
+    // Two declarations with the same total of deployed warheads, split
+    // differently among other entries under other salts.
+    let a = fixture();
+    let mut entries: Vec<Entry> = (0..5)
+        .map(|i| item("south", &format!("w-5{i:02}"), true))
+        .collect();
+    entries.push(stock("south", "s-9", 15_500));
+    let b = SecretDeclaration::commit(declaration_from(entries, vec![warheads(), grams_heu()]))
+        .unwrap();
+    let (oa, ob) = (
+        a.total_opening(&warheads()).unwrap(),
+        b.total_opening(&warheads()).unwrap(),
+    );
+    // The openings agree on the value, the only thing they say about the
+    // declaration; each opens its own commitment and not the other's.
+    assert_eq!(oa.value, ob.value);
+    a.commitment().verify_total_opening(&oa).unwrap();
+    b.commitment().verify_total_opening(&ob).unwrap();
+    assert!(a.commitment().verify_total_opening(&ob).is_err());
+    assert!(b.commitment().verify_total_opening(&oa).is_err());
+    // The opening opens the total, not an entry: no per-entry commitment of
+    // the annex is opened by the total's blinding with any value up to the
+    // total.
+    let annex = a.annex(&warheads()).unwrap();
+    for c in annex.commitments() {
+        for v in 0..=oa.value {
+            let guess = pedersen_gens().commit(Scalar::from(v), oa.blinding);
+            assert_ne!(guess.compress(), *c);
+        }
+    }
+}

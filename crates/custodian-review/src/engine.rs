@@ -200,6 +200,14 @@ impl ReviewEngine {
             .filter_map(|(_, r)| r.last())
     }
 
+    /// Every report of the cycle, every revision of every state, by state.
+    pub fn revisions_for_cycle(&self, cycle: u16) -> impl Iterator<Item = &AcceptedReport> {
+        self.reports
+            .iter()
+            .filter(move |((c, _), _)| *c == cycle)
+            .flat_map(|(_, r)| r.iter())
+    }
+
     /// The state's latest report for the closest earlier cycle it reported in.
     pub fn previous_report(&self, state: StateCode, cycle: u16) -> Option<&AcceptedReport> {
         self.reports

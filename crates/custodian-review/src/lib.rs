@@ -12,6 +12,9 @@
 //! - [`analysis`]: completeness per cycle, a report compared with the state's
 //!   previous one and with the registry's published estimates (shown as
 //!   estimates, never as findings).
+//! - [`totals`]: reported counts bound to the state's committed escrow totals,
+//!   and their check (a reported total that disagrees with the committed one is
+//!   a finding, never a refusal).
 //! - [`summary`]: the per-cycle summary a secretariat tables: Markdown, CSV, a
 //!   self-contained HTML page, and open-data JSON bound to a checkpoint.
 //!
@@ -29,8 +32,10 @@ pub mod engine;
 pub mod error;
 pub mod schema;
 pub mod summary;
+pub mod totals;
 
 pub use cycles::{Cycle, Cycles, Outcome};
 pub use engine::{AcceptedReport, ReportRef, ReviewEngine, ReviewRule};
 pub use error::ReviewError;
 pub use schema::{FieldValue, Report, FORMAT, NOT_REPORTED};
+pub use totals::{BindingCheck, CommittedTotals, TotalBinding, Verdict};

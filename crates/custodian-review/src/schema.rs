@@ -12,8 +12,12 @@
 //! nothing. Quantities carry their unit (`{"value": 120, "unit": "warheads"}`),
 //! and a wrong unit is refused rather than converted. Unknown fields are refused.
 //! A report that parses is well-formed ("parse, don't validate", STYLE §3).
+//!
+//! An optional top-level `bindings` list binds reported counts to the state's
+//! committed escrow totals ([`crate::totals`]).
 
 use crate::error::ReviewError;
+use crate::totals::{parse_bindings, TotalBinding};
 use custodian_core::Date;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -249,7 +253,7 @@ pub const SECTIONS: [&str; 6] = [
     "measures",
 ];
 
-const TOP_LEVEL: [&str; 4] = ["format", "as_of", "illustrative", "note"];
+const TOP_LEVEL: [&str; 5] = ["format", "as_of", "illustrative", "note", "bindings"];
 
 /// The parts `warheads.total` is the sum of.
 pub const WARHEAD_PARTS: [&str; 4] = [
@@ -333,6 +337,7 @@ pub struct Report {
     illustrative: bool,
     note: Option<String>,
     values: BTreeMap<String, FieldValue>,
+    bindings: Vec<TotalBinding>,
 }
 
 fn found(v: &Value) -> String {
@@ -571,13 +576,16 @@ impl Report {
                 values.insert(path, value);
             }
         }
-        let report = Report {
+        let bindings = report.get("bindings");
+        let mut report = Report {
             as_of,
             illustrative,
             note,
             values,
+            bindings: Vec::new(),
         };
         report.check_sums()?;
+        report.bindings = parse_bindings(bindings, &report.values)?;
         Ok(report)
     }
 
@@ -652,6 +660,11 @@ impl Report {
     pub fn fields(&self) -> impl Iterator<Item = (&'static FieldSpec, &FieldValue)> {
         FIELDS.iter().map(|spec| (spec, self.get(&spec.path())))
     }
+    /// The reported counts bound to committed escrow totals, in the report's
+    /// order.
+    pub fn bindings(&self) -> &[TotalBinding] {
+        &self.bindings
+    }
     /// The paths of the fields left `not_reported`, in [`FIELDS`] order.
     pub fn not_reported(&self) -> Vec<String> {
         self.fields()
@@ -678,6 +691,12 @@ impl Report {
             }
             out.insert(section.into(), Value::Object(fields));
         }
+        if !self.bindings.is_empty() {
+            out.insert(
+                "bindings".into(),
+                self.bindings.iter().map(TotalBinding::to_json).collect(),
+            );
+        }
         out
     }
 }
@@ -692,6 +711,7 @@ pub fn schema_json() -> Value {
             "as_of": "YYYY-MM-DD (required): the date the figures are as of",
             "illustrative": "true or false (optional, default false)",
             "note": "text (optional)",
+            "bindings": "optional list of {\"field\": a reported count's path, \"declaration\": an escrow declaration id, \"opening\": {\"measure\", \"value\", \"blinding\"}}: the state asserts the field equals its committed total and opens that total",
         },
         "fields": FIELDS.iter().map(|f| json!({
             "path": f.path(), "kind": f.kind, "unit": f.kind.unit(), "meaning": f.meaning

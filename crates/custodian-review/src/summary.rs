@@ -1,9 +1,10 @@
 //! The per-cycle summary a secretariat would table: the conference and its
 //! outcome with sources, the preparatory committee's sessions, who was due to
 //! report and who did, every reported value, and the registry's estimates beside
-//! them (as estimates). Rendered as Markdown, CSV (one row per state, one column
-//! per field), a self-contained HTML page, and open-data JSON that names the
-//! signed checkpoint it was drawn from.
+//! them (as estimates), and the reported counts bound to committed escrow
+//! totals with their verdicts. Rendered as Markdown, CSV (one row per state,
+//! one column per field), a self-contained HTML page, and open-data JSON that
+//! names the signed checkpoint it was drawn from.
 
 use crate::analysis::{self, Completeness, Estimates, ESTIMATE_CAVEAT};
 use crate::cycles::Outcome;
@@ -11,6 +12,7 @@ use crate::data::PrepComRow;
 use crate::engine::{ReportRef, ReviewEngine};
 use crate::error::ReviewError;
 use crate::schema::{FieldValue, FIELDS, NOT_REPORTED};
+use crate::totals::{self, BindingCheck, CommittedTotals};
 use custodian_core::StateCode;
 use custodian_regime::data::{ForceEstimate, Located, ReviewConference};
 use serde::Serialize;
@@ -67,17 +69,23 @@ pub struct Summary {
     pub reports: Vec<StateReport>,
     /// [`ESTIMATE_CAVEAT`].
     pub estimate_caveat: &'static str,
+    /// Every binding of every report of the cycle (all revisions), checked
+    /// against the escrow record, in log order; `None`: not checked (no
+    /// escrow record given).
+    pub bindings: Option<Vec<BindingCheck>>,
     /// The checkpoint it is bound to (`None`: not bound; the command-line tool
     /// always binds it).
     pub checkpoint: Option<Binding>,
 }
 
-/// Builds the summary of `cycle`.
+/// Builds the summary of `cycle`; the reports' bindings are checked against
+/// `committed` when it is given.
 pub fn build(
     engine: &ReviewEngine,
     cycle: u16,
     nuclear_weapon_states: &[StateCode],
     forces: &[Located<ForceEstimate>],
+    committed: Option<&dyn CommittedTotals>,
     checkpoint: Option<Binding>,
 ) -> Result<Summary, ReviewError> {
     let c = engine.cycles().require(cycle)?;
@@ -105,6 +113,7 @@ pub fn build(
         completeness,
         reports,
         estimate_caveat: ESTIMATE_CAVEAT,
+        bindings: committed.map(|t| totals::check_cycle(engine, cycle, t)),
         checkpoint,
     })
 }
@@ -291,8 +300,45 @@ pub fn markdown(s: &Summary) -> String {
             }
         }
     }
+    if let Some(checks) = s.bindings.as_ref().filter(|c| !c.is_empty()) {
+        line(String::new());
+        line("## Reported totals bound to committed totals".into());
+        line(String::new());
+        line(format!("> {BINDINGS_NOTE}"));
+        line(String::new());
+        line(
+            "| state | revision | field | reported | declaration | measure | opened | verdict |"
+                .into(),
+        );
+        line("|---|---|---|---|---|---|---|---|".into());
+        for b in checks {
+            line(format!(
+                "| {} | {} | {} | {} {} | {} | {} | {} | {} |",
+                b.state,
+                b.revision,
+                b.field,
+                b.reported,
+                b.unit,
+                b.declaration,
+                md_escape(&b.measure),
+                b.opened,
+                b.verdict.label()
+            ));
+        }
+        for b in checks.iter().filter(|b| b.finding) {
+            line(String::new());
+            line(format!(
+                "- **{}**: {}",
+                b.verdict.as_str(),
+                md_escape(&b.message)
+            ));
+        }
+    }
     out
 }
+
+/// Said wherever bindings are listed.
+pub const BINDINGS_NOTE: &str = "A state may bind a reported count to a total it committed in escrow and open that total. Each binding is checked against the log's escrow record: the declaration is the state's, the opening opens the committed total, and that total is the reported figure. A failure is a finding against the report, which stays in the log as filed.";
 
 /// "none", the fields left out, or "no report at all".
 fn not_reported_text(st: &analysis::StateCompleteness) -> String {
@@ -522,6 +568,35 @@ pub fn html(s: &Summary) -> String {
             }
         }
         b.push_str("</table>\n");
+    }
+    if let Some(checks) = s.bindings.as_ref().filter(|c| !c.is_empty()) {
+        b.push_str("<h2>Reported totals bound to committed totals</h2>\n");
+        b.push_str(&format!("<p class=\"caveat\">{}</p>\n", esc(BINDINGS_NOTE)));
+        b.push_str("<table><tr><th>state</th><th>revision</th><th>field</th><th>reported</th><th>declaration</th><th>measure</th><th>opened</th><th>verdict</th></tr>\n");
+        for c in checks {
+            b.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td></tr>\n",
+                c.state,
+                c.revision,
+                esc(&c.field),
+                c.reported,
+                esc(c.unit),
+                esc(c.declaration.as_str()),
+                esc(&c.measure),
+                c.opened,
+                if c.finding { " class=\"nr\"" } else { "" },
+                esc(&c.verdict.label())
+            ));
+        }
+        b.push_str("</table>\n<ul>\n");
+        for c in checks.iter().filter(|c| c.finding) {
+            b.push_str(&format!(
+                "<li><strong>{}</strong>: {}</li>\n",
+                c.verdict.as_str(),
+                esc(&c.message)
+            ));
+        }
+        b.push_str("</ul>\n");
     }
     if let Some(cp) = &s.checkpoint {
         b.push_str(&format!(

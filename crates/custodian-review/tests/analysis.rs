@@ -283,7 +283,7 @@ fn the_summary_renders_every_format() {
         root_hash: "AAAA".into(),
         checkpoint: "test/log\n11\nAAAA\n\n— test sig\n".into(),
     };
-    let s = summary::build(&e, 2020, &nws, r.force_estimates(), Some(binding)).unwrap();
+    let s = summary::build(&e, 2020, &nws, r.force_estimates(), None, Some(binding)).unwrap();
     let md = summary::markdown(&s);
     assert!(md.contains("Not reported: CHN, RUS, USA"), "{md}");
     assert!(md.contains("not a finding"));
@@ -310,4 +310,6 @@ fn the_summary_renders_every_format() {
     assert_eq!(json["format"], "custodian/npt-review-summary/v1");
     assert_eq!(json["checkpoint"]["tree_size"], 11);
     assert_eq!(json["reports"].as_array().unwrap().len(), 2);
+    // No escrow record given: the bindings are not checked, and say so.
+    assert!(json["bindings"].is_null(), "{json}");
 }

@@ -275,3 +275,234 @@ fn every_schema_field_is_documented() {
         );
     }
 }
+
+/// A binding of `field` to declaration `xaa-2026`, opening 120 warheads.
+fn binding(field: &str) -> Value {
+    json!({
+        "field": field,
+        "declaration": "xaa-2026",
+        "opening": {"measure": "deployed_warheads", "value": 120, "blinding": "0a".repeat(32)}
+    })
+}
+
+fn with_bindings(bindings: Value) -> serde_json::Map<String, Value> {
+    let mut m = full_report();
+    m.insert("bindings".into(), bindings);
+    m
+}
+
+#[test]
+fn bindings_parse_and_round_trip() {
+    let m = with_bindings(json!([
+        binding("warheads.deployed_strategic"),
+        binding("warheads.total")
+    ]));
+    let r = Report::parse(&m).unwrap();
+    let b = r.bindings();
+    assert_eq!(b.len(), 2);
+    assert_eq!(b[0].field().path(), "warheads.deployed_strategic");
+    assert_eq!(b[0].declaration().as_str(), "xaa-2026");
+    assert_eq!(b[0].measure(), "deployed_warheads");
+    assert_eq!(b[0].opened_value(), 120);
+    assert_eq!(b[0].opening()["blinding"], json!("0a".repeat(32)));
+    let again = Report::parse(&r.to_json()).unwrap();
+    assert_eq!(again, r);
+    assert_eq!(r.to_json()["bindings"], m["bindings"]);
+    // Absent and empty: no bindings, and none written back.
+    let plain = Report::parse(&full_report()).unwrap();
+    assert!(plain.bindings().is_empty());
+    assert!(!plain.to_json().contains_key("bindings"));
+    let empty = Report::parse(&with_bindings(json!([]))).unwrap();
+    assert_eq!(empty, plain);
+}
+
+#[test]
+fn a_binding_may_disagree_with_its_opening_the_check_decides() {
+    // The opened value is the state's claim of its committed total; the schema
+    // does not compare it with the report (a disagreement is a finding, made
+    // where the escrow record is known, not a refusal).
+    let mut b = binding("warheads.deployed_strategic");
+    b["opening"]["value"] = json!(7);
+    let r = Report::parse(&with_bindings(json!([b]))).unwrap();
+    assert_eq!(r.bindings()[0].opened_value(), 7);
+    assert_eq!(
+        r.get("warheads.deployed_strategic"),
+        &FieldValue::Count(120)
+    );
+}
+
+#[test]
+fn every_bad_binding_is_refused_with_its_path() {
+    let good = binding("warheads.deployed_strategic");
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut b = good.clone();
+        f(&mut b);
+        json!([b])
+    };
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (json!({"field": "warheads.total"}), "bindings", "a list"),
+        (json!(["warheads.total"]), "bindings[0]", "an object"),
+        (
+            edit(&|b| b["signature"] = json!("x")),
+            "bindings[0].signature",
+            "no such field",
+        ),
+        (
+            edit(&|b| {
+                b.as_object_mut().unwrap().remove("field");
+            }),
+            "bindings[0].field",
+            "the path of a count field",
+        ),
+        (
+            edit(&|b| b["field"] = json!("warheads.tactical")),
+            "bindings[0].field",
+            "the path of a count field",
+        ),
+        (
+            edit(&|b| b["field"] = json!("warheads")),
+            "bindings[0].field",
+            "the path of a count field",
+        ),
+        (
+            edit(&|b| b["field"] = json!(3)),
+            "bindings[0].field",
+            "the path of a count field",
+        ),
+        (
+            edit(&|b| b["field"] = json!("fissile_material.heu")),
+            "bindings[0].field",
+            "fissile_material.heu is not a count",
+        ),
+        (
+            edit(&|b| b["field"] = json!("doctrine.declaratory_policy")),
+            "bindings[0].field",
+            "is not a count",
+        ),
+        (
+            edit(&|b| {
+                b.as_object_mut().unwrap().remove("declaration");
+            }),
+            "bindings[0].declaration",
+            "escrow declaration",
+        ),
+        (
+            edit(&|b| b["declaration"] = json!("XAA 2026")),
+            "bindings[0].declaration",
+            "a declaration id",
+        ),
+        (
+            edit(&|b| b["declaration"] = json!(2026)),
+            "bindings[0].declaration",
+            "escrow declaration",
+        ),
+        (
+            edit(&|b| {
+                b.as_object_mut().unwrap().remove("opening");
+            }),
+            "bindings[0].opening",
+            "the opening of the committed total",
+        ),
+        (
+            edit(&|b| b["opening"] = json!("9")),
+            "bindings[0].opening",
+            "the opening of the committed total",
+        ),
+        (
+            edit(&|b| b["opening"]["salt"] = json!("00")),
+            "bindings[0].opening.salt",
+            "no such field",
+        ),
+        (
+            edit(&|b| {
+                b["opening"].as_object_mut().unwrap().remove("measure");
+            }),
+            "bindings[0].opening.measure",
+            "committed measure",
+        ),
+        (
+            edit(&|b| b["opening"]["measure"] = json!("")),
+            "bindings[0].opening.measure",
+            "committed measure",
+        ),
+        (
+            edit(&|b| b["opening"]["value"] = json!(-9)),
+            "bindings[0].opening.value",
+            "a whole number, at least 0",
+        ),
+        (
+            edit(&|b| b["opening"]["value"] = json!(9.5)),
+            "bindings[0].opening.value",
+            "a whole number",
+        ),
+        (
+            edit(&|b| b["opening"]["value"] = json!("9")),
+            "bindings[0].opening.value",
+            "a whole number",
+        ),
+        (
+            edit(&|b| {
+                b["opening"].as_object_mut().unwrap().remove("value");
+            }),
+            "bindings[0].opening.value",
+            "the committed total",
+        ),
+        (
+            edit(&|b| b["opening"]["blinding"] = json!("0a")),
+            "bindings[0].opening.blinding",
+            "64 hex digits",
+        ),
+        (
+            edit(&|b| b["opening"]["blinding"] = json!("zz".repeat(32))),
+            "bindings[0].opening.blinding",
+            "64 hex digits",
+        ),
+        (
+            edit(&|b| {
+                b["opening"].as_object_mut().unwrap().remove("blinding");
+            }),
+            "bindings[0].opening.blinding",
+            "64 hex digits",
+        ),
+    ];
+    for (bindings, want, expected) in cases {
+        let e = err(&with_bindings(bindings.clone()));
+        assert_eq!(path_of(&e), want, "{bindings}: {e}");
+        assert!(e.to_string().contains(expected), "{bindings}: {e}");
+        assert!(
+            e.to_string().starts_with(&format!("field report.{want}: ")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_field_not_reported_cannot_be_bound() {
+    let mut m = with_bindings(json!([binding("warheads.reserve")]));
+    set(&mut m, "warheads.reserve", json!("not_reported"));
+    let e = err(&m);
+    assert_eq!(path_of(&e), "bindings[0].field");
+    assert!(
+        e.to_string()
+            .contains("warheads.reserve is \"not_reported\", so there is nothing to bind"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_field_is_bound_once() {
+    let mut other = binding("warheads.deployed_strategic");
+    other["declaration"] = json!("xaa-2027");
+    let m = with_bindings(json!([
+        binding("warheads.total"),
+        binding("warheads.deployed_strategic"),
+        other
+    ]));
+    let e = err(&m);
+    assert_eq!(path_of(&e), "bindings[2].field");
+    assert!(
+        e.to_string()
+            .contains("warheads.deployed_strategic is already bound by bindings[1]"),
+        "{e}"
+    );
+}

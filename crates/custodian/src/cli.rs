@@ -447,6 +447,23 @@ pub enum EscrowCommand {
         #[arg(long, value_name = "KEY")]
         key: PathBuf,
     },
+    /// Print the opening of a committed total (its value and blinding) as
+    /// JSON, for the `bindings` of a review report; nothing is logged. Opening
+    /// a total reveals it: the state does so when it reports it.
+    OpenTotal {
+        /// The declaration.
+        #[arg(long)]
+        declaration: String,
+        /// The measure.
+        #[arg(long)]
+        measure: String,
+        /// The encrypted declaration.
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+        /// Its key file.
+        #[arg(long, value_name = "FILE")]
+        secret_key: PathBuf,
+    },
     /// Verify every commitment, reveal and total proof in the log against its
     /// commitment and print the findings (exit 3 if a reveal does not verify);
     /// --evidence writes them with each cited leaf's inclusion proof.

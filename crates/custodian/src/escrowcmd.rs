@@ -1,6 +1,7 @@
 //! `custodian escrow ...`: declarations committed in escrow, revealed step by
 //! step, sampled by inspectors, totals proven within limits, and the findings
-//! (FORMATS.md §15).
+//! (FORMATS.md §15). The scenario ends with the state's review report bound to
+//! its committed total (FORMATS.md §16.6).
 
 use crate::cli::{Cli, EscrowCommand};
 use crate::{output, CmdResult, Failure};
@@ -11,6 +12,7 @@ use custodian_escrow::ledger::{EscrowLedger, FindingKind};
 use custodian_escrow::secret_file::{read_secret_file, write_secret_file};
 use custodian_escrow::{
     Declaration, Label, MeasureName, RangeSelector, SecretDeclaration, SecretKey, SortKey,
+    TotalOpening,
 };
 use custodian_store::Store;
 use serde_json::{json, Map, Value};
@@ -94,6 +96,12 @@ pub fn run(cli: &Cli, cmd: &EscrowCommand) -> CmdResult {
             &Opening { secret, secret_key },
             key,
         ),
+        EscrowCommand::OpenTotal {
+            declaration,
+            measure,
+            secret,
+            secret_key,
+        } => open_total(cli, declaration, measure, &Opening { secret, secret_key }),
         EscrowCommand::Verify {
             declaration,
             evidence,
@@ -514,6 +522,30 @@ fn prove_total(
     Ok(())
 }
 
+/// Prints the opening of a committed total, checked first against the
+/// commitment the log holds (so that a report binding it verifies).
+fn open_total(cli: &Cli, declaration: &str, measure: &str, opening: &Opening<'_>) -> CmdResult {
+    let id = DeclarationId::parse(declaration).context("--declaration")?;
+    let measure = MeasureName::parse(measure).map_err(|e| anyhow!("--measure: {e}"))?;
+    let committed = opening.read()?;
+    let log = crate::logcmd::open_log(cli)?;
+    let escrow = ledger_of(&log)?;
+    let d = escrow
+        .declaration(&id)
+        .ok_or_else(|| anyhow!("no declaration {id} in the log"))?;
+    if d.commitment != *committed.commitment() {
+        return Err(anyhow!(
+            "the secret file is not the declaration committed as {id} (its root differs)"
+        )
+        .into());
+    }
+    let total = committed.total_opening(&measure)?;
+    d.commitment.verify_total_opening(&total)?;
+    // The opening is the output in both modes: it is what a report binds.
+    output::json(&serde_json::to_value(&total)?);
+    Ok(())
+}
+
 /// Prints the escrow record and its findings; `totals` shows only the
 /// total proofs. Exit 3 when a reveal or a total does not verify.
 fn verify(
@@ -687,9 +719,53 @@ fn append_as(
     Ok(crate::record::append(log, &[signed], log_key)??)
 }
 
+/// XAA's illustrative report to the 2026 review cycle (fictional figures from
+/// the scenario's declaration): `deployed` deployed strategic warheads, bound
+/// to the committed total of deployed warheads and opened with `opening`.
+fn xaa_report(deployed: u64, opening: &TotalOpening) -> anyhow::Result<Map<String, Value>> {
+    let count = |n: u64| json!({"value": n, "unit": "warheads"});
+    let nr = || Value::from(custodian_review::NOT_REPORTED);
+    object(
+        json!({
+            "format": custodian_review::FORMAT,
+            "as_of": "2026-01-01",
+            "illustrative": true,
+            "note": "FICTIONAL: state XAA does not exist. Warheads as in the scenario's declaration xaa-2026 (9 deployed, 6 stored, 1 awaiting dismantlement); the deployed figure is bound to the committed total and the total opened.",
+            "warheads": {
+                "deployed_strategic": count(deployed),
+                "deployed_non_strategic": count(0),
+                "reserve": count(6),
+                "awaiting_dismantlement": count(1),
+                "total": count(deployed + 7),
+            },
+            "delivery_vehicles": {"icbm": nr(), "slbm": nr(), "bombers": nr(), "launchers": nr()},
+            "fissile_material": {
+                "heu": nr(), "heu_declared_excess": nr(),
+                "separated_plutonium": nr(), "plutonium_declared_excess": nr(),
+            },
+            "reductions": {
+                "warheads_dismantled": nr(), "delivery_vehicles_eliminated": nr(), "description": nr(),
+            },
+            "doctrine": {"declaratory_policy": nr(), "security_assurances": nr()},
+            "measures": {
+                "ctbt_status": nr(), "fmct_position": nr(),
+                "transparency": ["A complete declaration committed in escrow (xaa-2026), revealed step by step"],
+            },
+            "bindings": [{
+                "field": "warheads.deployed_strategic",
+                "declaration": "xaa-2026",
+                "opening": serde_json::to_value(opening)?,
+            }],
+        }),
+        "the report",
+    )
+}
+
 /// `custodian escrow scenario`: a declaration committed in escrow, revealed
 /// region by region, sampled by an inspector, a total proven within its
-/// limit, and an undeclared enrichment site found (issue 7, point 6).
+/// limit, and an undeclared enrichment site found (issue 7, point 6); then
+/// the state's review report bound to its committed total, once truthfully
+/// and once not (issue 9, point 2).
 pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
     use crate::scenario::{build_log, Scenario, ScenarioActor};
     use custodian_core::{ActorId, Party, Role, UtcTime};
@@ -705,7 +781,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
     let scenario = Scenario {
         name: "escrow".into(),
         title: "Scenario (iii): a declaration in escrow, revealed step by step, and an undeclared site".into(),
-        about: "Fictional state XAA (an ISO 3166 user-assigned code; no real state is depicted) commits to a complete declaration of its warheads, weapons-complex sites and fissile material stocks without revealing it: 24 salted entries under one Merkle root, with Pedersen totals of deployed warheads and grams of HEU. It proves its deployed warheads within a limit of 12 without disclosing the number, reveals the west region category by category as it dismantles there, and opens the inspector's random sample, drawn from a checkpoint root fixed after the commitment. An inspector then reports an enrichment site in the north that existed before the declaration's date; asked, the state must prove the key absent, and the commitment convicts the declaration of being incomplete. Inspired by shared/sources 003 (Hanoi 2019: one site offered while undeclared enrichment sites were known) and 000 (no verification without transparency).".into(),
+        about: "Fictional state XAA (an ISO 3166 user-assigned code; no real state is depicted) commits to a complete declaration of its warheads, weapons-complex sites and fissile material stocks without revealing it: 24 salted entries under one Merkle root, with Pedersen totals of deployed warheads and grams of HEU. It proves its deployed warheads within a limit of 12 without disclosing the number, reveals the west region category by category as it dismantles there, and opens the inspector's random sample, drawn from a checkpoint root fixed after the commitment. An inspector then reports an enrichment site in the north that existed before the declaration's date; asked, the state must prove the key absent, and the commitment convicts the declaration of being incomplete. Last, XAA reports to the 2026 NPT review cycle and binds its deployed warheads to the committed total, opening it: 9, bound and verified; a later revision stating 7 while opening the same total is a finding. Inspired by shared/sources 003 (Hanoi 2019: one site offered while undeclared enrichment sites were known) and 000 (no verification without transparency).".into(),
         origin: "custodian.scenario/escrow".into(),
         registry: None,
         evaluate_at: None,
@@ -934,6 +1010,33 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         "leaf {:>3}  XAA answers with the two committed neighbours of that key: it is not in the declaration",
         r.first_leaf.0
     ));
+    // The state's report to the review cycle, its deployed warheads bound to
+    // the committed total and the total opened; then a revision that states
+    // another figure while opening the same total.
+    let opening = committed.total_opening(&measure)?;
+    for (deployed, time, what) in [
+        (9, "2026-05-12T09:00:00Z", "states 9 deployed strategic warheads, binds the figure to the committed total of deployed_warheads and opens it"),
+        (7, "2026-05-20T09:00:00Z", "files a revision stating 7, still opening the committed total (an illustration of the check)"),
+    ] {
+        let payload = Payload::ReviewReport(custodian_core::event::ReviewReport {
+            state: xaa,
+            cycle: 2026,
+            report: xaa_report(deployed, &opening)?,
+        });
+        let r = append_as(
+            &mut log,
+            &log_key,
+            &keys_dir,
+            "xaa-official-1",
+            &[],
+            vec![payload],
+            at(time)?,
+        )?;
+        say(format!(
+            "leaf {:>3}  XAA reports to the 2026 NPT review cycle: it {what}",
+            r.first_leaf.0
+        ));
+    }
     println!();
     let escrow = ledger_of(&log)?;
     print_record(&escrow, Some(&id), false);
@@ -953,12 +1056,22 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         path.display(),
         built.vkey.to_text()
     );
+    let engine = crate::reviewcmd::engine_of(&log)?;
+    let checks = custodian_review::totals::check_state(
+        &engine,
+        xaa,
+        2026,
+        &crate::reviewcmd::EscrowTotals(&escrow),
+    );
+    println!("\nXAA's reports to the 2026 review cycle, each bound total checked against the committed one:");
+    crate::reviewcmd::print_bindings(&checks);
     if !cli.json {
         println!(
-            "   try: custodian --db {} escrow verify --declaration xaa-2026\n        custodian --db {} escrow sample --declaration xaa-2026 --seed-from {size} --n {}\n",
+            "   try: custodian --db {} escrow verify --declaration xaa-2026\n        custodian --db {} escrow sample --declaration xaa-2026 --seed-from {size} --n {}\n        custodian --db {} review report show XAA 2026\n",
             db.display(),
             db.display(),
-            p.sample_size
+            p.sample_size,
+            db.display()
         );
     }
     Ok(())

@@ -2,23 +2,29 @@
 //! commitments come from the bundled sourced data; states' reports are
 //! `review.report` events of the log, validated by the review engine on append
 //! and on every replay; summaries are bound to the log's latest signed
-//! checkpoint.
+//! checkpoint. A report's bindings to committed escrow totals are checked here,
+//! where both the reports and the escrow record are known ([`EscrowTotals`]).
 
 use crate::cli::{Cli, ReviewCommand, ReviewReportCommand};
 use crate::logcmd::{open_log, print_receipt, read_log_key};
 use crate::{output, CmdResult, Failure};
 use anyhow::{anyhow, Context};
 use custodian_core::event::ReviewReport;
-use custodian_core::{ActorId, Event, EventId, EventKind, Payload, StateCode, Submission};
+use custodian_core::{
+    ActorId, DeclarationId, Event, EventId, EventKind, Payload, StateCode, Submission,
+};
+use custodian_escrow::ledger::EscrowLedger;
+use custodian_escrow::TotalOpening;
 use custodian_regime::Registry;
 use custodian_review::analysis::{self, Change};
 use custodian_review::schema::{self, FieldValue};
 use custodian_review::summary::{self, Binding};
+use custodian_review::totals::{self, BindingCheck, Citation, Committed, CommittedTotals};
 use custodian_review::{Cycle, Cycles, ReviewEngine, ReviewError};
 use custodian_store::log::Log;
 use custodian_store::sqlite::SqliteStore;
 use custodian_store::Store;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::path::Path;
 
 /// Runs a review command.
@@ -70,6 +76,75 @@ pub fn engine_of<S: Store>(log: &Log<S>) -> anyhow::Result<ReviewEngine> {
             .map_err(|e| anyhow!("leaf {}: {e}; run `custodian audit`", leaf.0))?;
     }
     Ok(engine)
+}
+
+/// The escrow record as the review's bindings see it: who committed a
+/// declaration, and whether an opening opens one of its Pedersen totals
+/// (`custodian_escrow::Commitment::verify_total_opening`).
+pub struct EscrowTotals<'a>(pub &'a EscrowLedger);
+
+impl CommittedTotals for EscrowTotals<'_> {
+    fn committed(&self, id: &DeclarationId) -> Option<Committed> {
+        self.0.declaration(id).map(|d| Committed {
+            state: d.state,
+            by: Citation {
+                kind: "escrow.commit",
+                leaf: d.by.leaf,
+                event: d.by.event.clone(),
+                time: d.by.time,
+            },
+        })
+    }
+
+    fn verify_opening(
+        &self,
+        id: &DeclarationId,
+        opening: &Map<String, Value>,
+    ) -> Result<(), String> {
+        let d = self
+            .0
+            .declaration(id)
+            .ok_or_else(|| format!("no declaration {id}"))?;
+        let opening: TotalOpening = serde_json::from_value(Value::Object(opening.clone()))
+            .map_err(|e| {
+                format!("the opening is not a total opening of the escrow (FORMATS.md §15.15): {e}")
+            })?;
+        d.commitment
+            .verify_total_opening(&opening)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The escrow record of the log, for checking bindings.
+fn escrow_of<S: Store>(log: &Log<S>) -> anyhow::Result<EscrowLedger> {
+    crate::escrowcmd::ledger_of(log)
+}
+
+/// The binding checks as text: one line each, and for a finding its message
+/// and the events it cites.
+pub fn print_bindings(checks: &[BindingCheck]) {
+    for b in checks {
+        println!(
+            "  rev {}  {} = {} {}  bound to {} {} (opened {}): {}",
+            b.revision,
+            b.field,
+            b.reported,
+            b.unit,
+            b.declaration,
+            b.measure,
+            b.opened,
+            b.verdict.label()
+        );
+        if b.finding {
+            println!("         {}", b.message);
+            for e in &b.events {
+                println!(
+                    "         leaf {} event {} ({}, {})",
+                    e.leaf.0, e.event, e.kind, e.time
+                );
+            }
+        }
+    }
 }
 
 /// The treaty registry of the log, or the bundled one when the log holds none
@@ -167,9 +242,11 @@ fn cycle(cli: &Cli, year: u16) -> CmdResult {
     let completeness = if db.exists() {
         let log = open_log(cli)?;
         let engine = engine_of(&log)?;
+        let escrow = escrow_of(&log)?;
         let (registry, from) = registry_of(&log)?;
         let nws = analysis::nuclear_weapon_states(&registry, c.reference_date())?;
-        Some((analysis::completeness(&engine, c.year, &nws)?, from))
+        let checks = totals::check_cycle(&engine, c.year, &EscrowTotals(&escrow));
+        Some((analysis::completeness(&engine, c.year, &nws)?, from, checks))
     } else {
         None
     };
@@ -177,8 +254,9 @@ fn cycle(cli: &Cli, year: u16) -> CmdResult {
         output::json(&json!({
             "cycle": c,
             "outcome_label": c.outcome.label(),
-            "completeness": completeness.as_ref().map(|(c, _)| c),
-            "due_states_from": completeness.as_ref().map(|(_, f)| f),
+            "completeness": completeness.as_ref().map(|(c, _, _)| c),
+            "due_states_from": completeness.as_ref().map(|(_, f, _)| f),
+            "bindings": completeness.as_ref().map(|(_, _, b)| b),
         }));
         return Ok(());
     }
@@ -249,7 +327,17 @@ fn cycle(cli: &Cli, year: u16) -> CmdResult {
         );
     }
     match &completeness {
-        Some((comp, from)) => print_completeness(comp, from),
+        Some((comp, from, checks)) => {
+            print_completeness(comp, from);
+            if !checks.is_empty() {
+                let findings = checks.iter().filter(|b| b.finding).count();
+                println!(
+                    "\nReported totals bound to committed escrow totals (every revision): {} bound and verified, {findings} finding(s):",
+                    checks.len() - findings
+                );
+                print_bindings(checks);
+            }
+        }
         None => println!(
             "\nCompleteness: no log at {} (give --db to see who reported).",
             db.display()
@@ -509,6 +597,8 @@ fn show(cli: &Cli, state: &str, year: u16) -> CmdResult {
         .iter()
         .map(|r| r.reference())
         .collect();
+    let escrow = escrow_of(&log)?;
+    let checks = totals::check_state(&engine, state, c.year, &EscrowTotals(&escrow));
     if cli.json {
         output::json(&json!({
             "report": r.reference(),
@@ -516,6 +606,7 @@ fn show(cli: &Cli, state: &str, year: u16) -> CmdResult {
             "content": Value::Object(r.report.to_json()),
             "not_reported": r.report.not_reported(),
             "revisions": revisions,
+            "bindings": checks,
             "estimates": est,
         }));
         return Ok(());
@@ -552,6 +643,12 @@ fn show(cli: &Cli, state: &str, year: u16) -> CmdResult {
                 "NOT REPORTED".into()
             }
         );
+    }
+    if !checks.is_empty() {
+        println!(
+            "\nReported totals bound to committed escrow totals (every revision; the state opens each total it binds):"
+        );
+        print_bindings(&checks);
     }
     print_estimates(&est);
     Ok(())
@@ -660,6 +757,7 @@ fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
     let c = cycle_arg(year)?;
     let log = open_log(cli)?;
     let engine = engine_of(&log)?;
+    let escrow = escrow_of(&log)?;
     let bound = binding(&log)?;
     let (registry, _) = registry_of(&log)?;
     let nws = analysis::nuclear_weapon_states(&registry, c.reference_date())?;
@@ -668,8 +766,11 @@ fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
         c.year,
         &nws,
         registry.force_estimates(),
+        Some(&EscrowTotals(&escrow)),
         Some(bound),
     )?;
+    let checks = s.bindings.as_deref().unwrap_or_default();
+    let binding_findings = checks.iter().filter(|b| b.finding).count();
     let stem = format!("npt-review-{}", c.year);
     let files = [
         (format!("{stem}.md"), summary::markdown(&s).into_bytes()),
@@ -699,6 +800,8 @@ fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
             "tree_size": s.checkpoint.as_ref().map(|b| b.tree_size),
             "reported": s.completeness.reported,
             "missing": s.completeness.missing,
+            "bindings_checked": checks.len(),
+            "binding_findings": binding_findings,
         }));
     } else {
         println!(
@@ -708,6 +811,12 @@ fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
         );
         for w in &written {
             println!("  {w}");
+        }
+        if !checks.is_empty() {
+            println!(
+                "Bindings to committed escrow totals: {} checked, {binding_findings} finding(s).",
+                checks.len()
+            );
         }
     }
     Ok(())

@@ -366,5 +366,248 @@ fn the_escrow_scenario_finds_the_undeclared_site_with_evidence() {
         .map(|f| f["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["undeclared"], "{v}");
+    // XAA's report to the 2026 review cycle, bound to the committed total:
+    // 9 verified, then a revision stating 7 while opening 9, a finding.
+    assert!(
+        out.contains(
+            "= 9 warheads  bound to xaa-2026 deployed_warheads (opened 9): bound and verified"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("= 7 warheads  bound to xaa-2026 deployed_warheads (opened 9): FINDING reported_total_disagrees"),
+        "{out}"
+    );
+    let shown = json(&dir.ok(&[
+        "--db", "s.db", "--json", "review", "report", "show", "XAA", "2026",
+    ]));
+    let verdicts: Vec<&str> = shown["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["verified", "reported_total_disagrees"],
+        "{shown}"
+    );
+    let events: Vec<&str> = shown["bindings"][1]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["review.report", "escrow.commit"], "{shown}");
     dir.ok(&["--db", "s.db", "audit"]);
+}
+
+/// XAA's report to the 2026 cycle: `deployed` deployed strategic warheads of
+/// 16, with `bindings`.
+fn xaa_report(deployed: u64, bindings: Value) -> Value {
+    let c = |n: u64| serde_json::json!({"value": n, "unit": "warheads"});
+    serde_json::json!({
+        "state": "XAA",
+        "cycle": 2026,
+        "report": {
+            "format": "custodian/npt-report/v1",
+            "as_of": "2026-01-01",
+            "illustrative": true,
+            "warheads": {
+                "deployed_strategic": c(deployed),
+                "deployed_non_strategic": c(0),
+                "reserve": "not_reported",
+                "awaiting_dismantlement": "not_reported",
+                "total": "not_reported"
+            },
+            "delivery_vehicles": {"icbm": "not_reported", "slbm": "not_reported", "bombers": "not_reported", "launchers": "not_reported"},
+            "fissile_material": {"heu": "not_reported", "heu_declared_excess": "not_reported", "separated_plutonium": "not_reported", "plutonium_declared_excess": "not_reported"},
+            "reductions": {"warheads_dismantled": "not_reported", "delivery_vehicles_eliminated": "not_reported", "description": "not_reported"},
+            "doctrine": {"declaratory_policy": "not_reported", "security_assurances": "not_reported"},
+            "measures": {"ctbt_status": "not_reported", "fmct_position": "not_reported", "transparency": "not_reported"},
+            "bindings": bindings
+        }
+    })
+}
+
+fn binding(field: &str, declaration: &str, opening: &Value) -> Value {
+    serde_json::json!([{"field": field, "declaration": declaration, "opening": opening}])
+}
+
+#[test]
+fn a_reported_total_bound_to_the_commitment_is_verified_or_a_finding() {
+    let dir = committed_log("escrow-bind");
+    let d = "warheads.deployed_strategic";
+    // The state opens its committed total of deployed warheads.
+    let opening = json(
+        &dir.ok(&[
+            &[
+                "escrow",
+                "open-total",
+                "--declaration",
+                "xaa-2026",
+                "--measure",
+                "deployed_warheads",
+            ][..],
+            &SECRET,
+        ]
+        .concat()),
+    );
+    assert_eq!(opening["value"], 9, "{opening}");
+    assert_eq!(opening["measure"], "deployed_warheads", "{opening}");
+    let err = dir.fails(
+        &[
+            &[
+                "escrow",
+                "open-total",
+                "--declaration",
+                "xaa-2026",
+                "--measure",
+                "grams_pu",
+            ][..],
+            &SECRET,
+        ]
+        .concat(),
+        1,
+    );
+    assert!(err.contains("grams_pu"), "{err}");
+    // A forged opening: the report's 7 with the true blinding.
+    let mut forged = opening.clone();
+    forged["value"] = 7.into();
+    let reports = [
+        ("true.json", xaa_report(9, binding(d, "xaa-2026", &opening))),
+        (
+            "disagrees.json",
+            xaa_report(7, binding(d, "xaa-2026", &opening)),
+        ),
+        (
+            "forged.json",
+            xaa_report(7, binding(d, "xaa-2026", &forged)),
+        ),
+        (
+            "unknown.json",
+            xaa_report(9, binding(d, "xaa-2099", &opening)),
+        ),
+    ];
+    for (name, report) in &reports {
+        dir.write(name, &serde_json::to_string_pretty(report).unwrap());
+        // Every one is taken: the report is the state's testimony.
+        dir.ok(&[
+            "review",
+            "report",
+            "submit",
+            name,
+            "--key",
+            "xaa-official-1.key",
+        ]);
+    }
+    let shown = json(&dir.ok(&["--json", "review", "report", "show", "XAA", "2026"]));
+    let verdicts: Vec<(u64, &str, u64, u64)> = shown["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["revision"].as_u64().unwrap(),
+                b["verdict"].as_str().unwrap(),
+                b["reported"].as_u64().unwrap(),
+                b["opened"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (1, "verified", 9, 9),
+            (2, "reported_total_disagrees", 7, 9),
+            (3, "total_opening_invalid", 7, 7),
+            (4, "declaration_unknown", 9, 9),
+        ],
+        "{shown}"
+    );
+    let disagrees = &shown["bindings"][1];
+    assert!(disagrees["finding"].as_bool().unwrap());
+    let commit_leaf = disagrees["events"][1]["leaf"].as_u64().unwrap();
+    assert_eq!(disagrees["events"][1]["kind"], "escrow.commit");
+    assert!(
+        disagrees["message"]
+            .as_str()
+            .unwrap()
+            .contains("gives 9, not 7"),
+        "{disagrees}"
+    );
+    assert!(shown["bindings"][2]["message"]
+        .as_str()
+        .unwrap()
+        .contains("does not open the committed total"));
+    let text = dir.ok(&["review", "report", "show", "XAA", "2026"]);
+    assert!(text.contains("(opened 9): bound and verified"), "{text}");
+    assert!(text.contains("FINDING reported_total_disagrees"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "leaf {commit_leaf} event xaa-official-1:1:0 (escrow.commit"
+        )),
+        "{text}"
+    );
+    // The cycle's completeness view and the summary list them.
+    let cycle = json(&dir.ok(&["--json", "review", "cycle", "2026"]));
+    assert_eq!(cycle["bindings"].as_array().unwrap().len(), 4, "{cycle}");
+    let text = dir.ok(&["review", "cycle", "2026"]);
+    assert!(
+        text.contains("1 bound and verified, 3 finding(s)"),
+        "{text}"
+    );
+    let out = json(&dir.ok(&["--json", "review", "summary", "2026", "--out", "sum"]));
+    assert_eq!(out["binding_findings"], 3, "{out}");
+    let summary = json(&std::fs::read_to_string(dir.path("sum/npt-review-2026.json")).unwrap());
+    assert_eq!(
+        summary["bindings"][1]["verdict"],
+        "reported_total_disagrees"
+    );
+    // Bad bindings are refused with file, line and field; nothing applied.
+    let before = size(&dir);
+    let mut unreported = xaa_report(9, binding("warheads.total", "xaa-2026", &opening));
+    unreported["report"]["warheads"]["total"] = "not_reported".into();
+    let mut twice = xaa_report(9, binding(d, "xaa-2026", &opening));
+    let again = twice["report"]["bindings"][0].clone();
+    twice["report"]["bindings"]
+        .as_array_mut()
+        .unwrap()
+        .push(again);
+    let mut salted = xaa_report(9, binding(d, "xaa-2026", &opening));
+    salted["report"]["bindings"][0]["opening"]["salt"] = "00".into();
+    let cases = [
+        (
+            unreported,
+            "field report.bindings[0].field: expected a field the report gives a value for",
+        ),
+        (
+            twice,
+            "field report.bindings[1].field: expected each field bound once",
+        ),
+        (
+            salted,
+            "field report.bindings[0].opening.salt: expected no such field",
+        ),
+    ];
+    for (i, (report, want)) in cases.into_iter().enumerate() {
+        let name = format!("bad{i}.json");
+        dir.write(&name, &serde_json::to_string_pretty(&report).unwrap());
+        let err = dir.fails(
+            &[
+                "review",
+                "report",
+                "submit",
+                &name,
+                "--key",
+                "xaa-official-1.key",
+            ],
+            1,
+        );
+        assert!(err.contains(want), "case {i}: {err}");
+        assert!(err.contains(&format!("{name}:")), "case {i}: {err}");
+        assert!(err.trim_end().ends_with("nothing applied"), "{err}");
+    }
+    assert_eq!(size(&dir), before);
+    dir.ok(&["audit"]);
 }
