@@ -98,6 +98,9 @@ pub struct Log<S: Store> {
     meta: Meta,
     verifier: VerifierKey,
     registry: Registry,
+    /// The tree size `registry` was read or last updated at: if the store has
+    /// grown since (another writer appended), it is read again before an append.
+    registry_at: TreeSize,
 }
 
 impl<S: Store> Log<S> {
@@ -107,12 +110,14 @@ impl<S: Store> Log<S> {
         let meta = store.meta()?;
         let verifier = VerifierKey::parse(&meta.verifier_key)
             .map_err(|e| StoreError::Damaged(format!("meta.verifier_key: {e}")))?;
+        let registry_at = store.tree_size()?;
         let registry = Registry::from_records(meta.origin.clone(), store.actors()?);
         Ok(Log {
             store,
             meta,
             verifier,
             registry,
+            registry_at,
         })
     }
 
@@ -245,6 +250,13 @@ impl<S: Store> Log<S> {
             });
         }
         let size_before = self.store.tree_size()?;
+        if size_before != self.registry_at {
+            // Another writer appended: its registrations, rotations and
+            // revocations count from now on. (If it appends again before this
+            // commit, the commit is refused as a conflict.)
+            self.registry = Registry::from_records(self.meta.origin.clone(), self.store.actors()?);
+            self.registry_at = size_before;
+        }
         let indexes = Frontier::stored_indexes(size_before);
         let frontier_hashes = self.store.read_hashes(&indexes)?;
         let mut frontier = Frontier::from_hashes(size_before, frontier_hashes)
@@ -351,6 +363,7 @@ impl<S: Store> Log<S> {
             other => AppendError::Store(other),
         })?;
         self.registry = registry;
+        self.registry_at = size;
         Ok(AppendReceipt {
             first_leaf: LeafIndex(size_before.0),
             size,
