@@ -2,9 +2,10 @@
 # Interoperability check: an independent implementation (Go's golang.org/x/mod
 # sumdb/note and sumdb/tlog, from Debian's golang-golang-x-mod-dev) verifies the
 # checkpoints, inclusion proofs and consistency proofs of a real Custodian log,
-# recomputes its Merkle root from `custodian log entries`, and signs a checkpoint
-# that Custodian must accept. Prints "N passed, 0 failed" and exits non-zero on
-# any failure.
+# recomputes its Merkle root from `custodian log entries`, signs a checkpoint
+# that Custodian must accept, and reads the log's static tlog-tiles
+# (`custodian export tiles`) as a tile client. Prints "N passed, 0 failed" and
+# exits non-zero on any failure.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -100,6 +101,78 @@ check "Go's and our signatures are identical (Ed25519 is deterministic)" cmp go-
 # 8. A tampered checkpoint fails in Go too.
 sed '2s/.*/999/' head.txt > bad-head.txt
 check "Go refuses a tampered checkpoint" bash -c "! '$gov' checkpoint log.vkey bad-head.txt"
+
+# 9. Static C2SP tlog-tiles (`custodian export tiles`), read by Go. Inside
+# `custodian-interop tiles`: every path round-trips through tlog.ParseTilePath
+# and Tile.Path; Go rebuilds the tree from the bundles' entries and gets the
+# checkpoint's root, and every tile file equals tlog.ReadTileData over Go's own
+# tree; tlog.TreeHash over tlog.TileHashReader is the root and every leaf's
+# tlog.ProveRecord over it passes tlog.CheckRecord. Then Go's proofs computed
+# from the tiles equal ours.
+proof_of() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({"tree_size":d.get("tree_size",d.get("new_size")),"root":d.get("root",d.get("new_root")),"proof":d["proof"]}))'; }
+tiles_round() { # db dir what [leaves...]: export, then Go reads it all
+  local db="$1" dir="$2" what="$3"; shift 3
+  local size root go_out
+  "$custodian" --db "$db" log key > "$dir.vkey"
+  size="$("$custodian" --db "$db" --json log head | json '["tree_size"]')"
+  root="$("$custodian" --db "$db" --json log consistency "$size" "$size" | json '["new_root"]')"
+  check "$what: custodian export tiles --verify at size $size" "$custodian" --db "$db" export tiles "$dir" --verify
+  check "$what: Go reads the tiles at size $size" "$gov" tiles -entries-out "$dir.entries" "$dir.vkey" "$dir"
+  go_out="$("$gov" tiles "$dir.vkey" "$dir" 2>&1 || true)"
+  check "$what: Go's root from the tiles is ours" test "$(echo "$go_out" | json '["root_hex"]')" = "$root"
+  check "$what: Go proved every leaf from the tiles" test "$(echo "$go_out" | json '["inclusion_proofs"]')" = "$size"
+  "$custodian" --db "$db" log entries > "$dir.ours"
+  check "$what: Go's entries from the bundles equal log entries" cmp "$dir.entries" "$dir.ours"
+  for i in "$@"; do
+    [ "$i" -lt "$size" ] || continue
+    check "$what: Go's inclusion proof of leaf $i from the tiles equals ours" same_json \
+      "$("$gov" tiles-prove -index "$i" "$dir.vkey" "$dir")" "$("$custodian" --db "$db" --json log prove "$i" | proof_of)"
+    [ "$i" -ge 1 ] || continue
+    check "$what: Go's consistency proof $i -> $size from the tiles equals ours" same_json \
+      "$("$gov" tiles-prove -old "$i" "$dir.vkey" "$dir")" "$("$custodian" --db "$db" --json log consistency "$i" "$size" | proof_of)"
+  done
+}
+# The demo log: three leaves over 65535 bytes, so its one bundle is in
+# Custodian's large form; the covert-relocation log: standard bundles.
+tiles_round custodian-demo.db demo-tiles "demo log" $(seq 0 $((size - 1)))
+check "demo log: the bundle is in the large form" test -f demo-tiles/custodian/entries/000.p/"$size"
+small=custodian-demo-covert-relocation.db
+tiles_round "$small" small-tiles "covert-relocation log" $(seq 0 10)
+check "covert-relocation log: the bundle is standard" test -f small-tiles/tile/entries/000.p/6
+again="$("$custodian" --db "$small" --json export tiles small-tiles)"
+check "a second export writes nothing" test "$(echo "$again" | json '["tiles_written"]+d["bundles_written"]+int(d["checkpoint_written"])')" = 0
+
+# A log grown across exports: partial tiles become full, new partials appear.
+"$custodian" --db grow.db init --empty-registry --origin interop.test/tiles > /dev/null
+"$custodian" key generate xaa-officer > /dev/null
+"$custodian" --db grow.db actor add xaa-officer --role state_authority --party state:XAA --public-key xaa-officer.vkey --key admin.key > /dev/null
+grow_to() { # seq_from seq_to: one signed site.register submission per leaf
+  for i in $(seq "$1" "$2"); do
+    printf '{"time":"2026-01-01T00:00:00Z","kind":"site.register","payload":{"site":"depot-%d","name":"Depot %d","state":"XAA","site_type":"storage"}}\n' "$i" "$i" > ev.jsonl
+    "$custodian" log sign ev.jsonl --key xaa-officer.key --seq "$i" --origin interop.test/tiles
+  done > subs.jsonl
+  "$custodian" --db grow.db log append subs.jsonl > /dev/null
+}
+grow_to 1 100
+tiles_round grow.db grow-tiles "grown log" 0 101
+check "grown log at 102: one partial tile" test "$(cd grow-tiles && find tile -type f | sort | tr '\n' ' ')" = "tile/0/000.p/102 tile/entries/000.p/102 "
+grow_to 101 254
+tiles_round grow.db grow-tiles "grown log" 0 1 101 128 255
+check "grown log at 256: full tile 0, its partials gone, level 1 begins" test "$(cd grow-tiles && find tile -type f | sort | tr '\n' ' ')" = "tile/0/000 tile/1/000.p/1 tile/entries/000 "
+grow_to 255 300
+tiles_round grow.db grow-tiles "grown log" 0 255 256 257 301
+check "grown log at 302: the full tile kept, new partials" test "$(cd grow-tiles && find tile -type f | sort | tr '\n' ' ')" = "tile/0/000 tile/0/001.p/46 tile/1/000.p/1 tile/entries/000 tile/entries/001.p/46 "
+
+# Tampered tiles: Go and `export tiles --verify` refuse them.
+cp -r grow-tiles bad-tiles
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[100]^=1; open(p,"wb").write(b)' bad-tiles/tile/0/000
+check "Go refuses a tile with a flipped bit" bash -c "! '$gov' tiles grow-tiles.vkey bad-tiles"
+check "custodian export tiles --verify refuses it (exit 3)" bash -c "'$custodian' --db grow.db export tiles bad-tiles --verify; test \$? -eq 3"
+rm -rf bad-tiles; cp -r grow-tiles bad-tiles
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-1]^=1; open(p,"wb").write(b)' bad-tiles/tile/entries/001.p/46
+check "Go refuses an entry bundle with a flipped bit" bash -c "! '$gov' tiles grow-tiles.vkey bad-tiles"
+check "custodian export tiles --verify refuses it (exit 3)" bash -c "'$custodian' --db grow.db export tiles bad-tiles --verify; test \$? -eq 3"
+check "custodian export tiles refuses another log's directory (exit 3)" bash -c "'$custodian' --db '$small' export tiles grow-tiles; test \$? -eq 3"
 
 echo "interop: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

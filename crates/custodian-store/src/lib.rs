@@ -18,7 +18,10 @@
 
 pub mod audit;
 pub mod log;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;
+pub mod tiles;
 
 use custodian_core::{EventId, EventKind, LeafIndex, TreeSize};
 use custodian_ledger::registry::ActorRecord;

@@ -84,6 +84,10 @@ pub enum Command {
     Audit(AuditArgs),
     /// Run the bundled scenario on a fresh database and show each check.
     Demo(DemoArgs),
+    /// Serve the log over HTTP: checkpoints, entries, inclusion and
+    /// consistency proofs, and signed submissions (JSON under /api/v1/, the
+    /// OpenAPI document at /openapi.json). Stop with Ctrl-C.
+    Serve(ServeArgs),
     /// The treaty registry (states, treaties, memberships, forces, deployments) as
     /// of any date, rebuilt from the log, every contested fact answered per reading.
     #[command(subcommand)]
@@ -132,6 +136,9 @@ pub enum Command {
     /// for checks against other implementations. Prints JSON.
     #[command(subcommand)]
     Merkle(MerkleCommand),
+    /// Publish the log as static files for a web server, object store or CDN.
+    #[command(subcommand)]
+    Export(ExportCommand),
 }
 
 #[derive(Args, Debug)]
@@ -873,6 +880,22 @@ pub struct AuditArgs {
 #[derive(Args, Debug)]
 pub struct DemoArgs {}
 
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Build the demo data first (as `custodian demo` does, quietly) and serve it.
+    ///
+    /// The database is --db if given, else custodian-demo.db; it is rebuilt
+    /// from scratch each time.
+    #[arg(long)]
+    pub demo: bool,
+    /// The address to listen on.
+    ///
+    /// Use 0.0.0.0:PORT to accept connections from other machines; port 0
+    /// picks a free port (printed).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum MerkleCommand {
     /// Print the tree size and root.
@@ -899,6 +922,24 @@ pub enum MerkleCommand {
 }
 
 /// Runs the command.
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write the log as static C2SP tlog-tiles into DIR: `checkpoint`,
+    /// `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]`, at the latest
+    /// checkpoint. Run it again after appends: it adds the new tiles, then the
+    /// checkpoint, and never changes a file already written. Serve DIR as
+    /// static files (docs/DEPLOYMENT.md). Exit code 3 if DIR holds another
+    /// history of this log or a changed file.
+    Tiles {
+        /// The directory to write (created if missing).
+        dir: PathBuf,
+        /// Then read the whole directory back as a client would: every tile,
+        /// every entry, and every leaf's inclusion proof, against the checkpoint.
+        #[arg(long)]
+        verify: bool,
+    },
+}
+
 pub fn run(cli: Cli) -> CmdResult {
     match &cli.command {
         Command::Init(args) => logcmd::init(&cli, args),
@@ -909,8 +950,10 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Log(cmd) => logcmd::log(&cli, cmd),
         Command::Audit(args) => logcmd::audit(&cli, args),
         Command::Demo(_) => demo::run(&cli),
+        Command::Serve(args) => crate::servecmd::run(&cli, args),
         Command::Regime(cmd) => regimecmd::run(&cli, cmd),
         Command::Merkle(cmd) => merklecmd::run(&cli, cmd),
+        Command::Export(cmd) => crate::exportcmd::run(&cli, cmd),
         Command::Item(cmd) => itemcmd::item(&cli, cmd),
         Command::Items(args) => itemcmd::items(&cli, args),
         Command::Alerts { at } => itemcmd::alerts(&cli, at.as_deref()),

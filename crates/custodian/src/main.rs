@@ -21,6 +21,7 @@ mod cli;
 mod complycmd;
 mod demo;
 mod escrowcmd;
+mod exportcmd;
 mod input;
 mod itemcmd;
 mod keyfile;
@@ -31,6 +32,7 @@ mod record;
 mod regimecmd;
 mod reviewcmd;
 mod scenario;
+mod servecmd;
 
 use clap::Parser;
 use std::process::ExitCode;

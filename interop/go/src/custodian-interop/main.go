@@ -23,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -38,10 +39,13 @@ const usage = `usage:
   custodian-interop merkle [-index I | -old M] LEAVES_FILE
   custodian-interop sign-checkpoint SKEY_FILE ORIGIN SIZE ROOT_HEX
   custodian-interop generate-key NAME
+  custodian-interop tiles [-entries-out FILE] VKEY_FILE DIR
+  custodian-interop tiles-prove (-index I | -old M) VKEY_FILE DIR
 
 HASH is 64 hex digits or 44 characters of base64. A proof FILE holds one hex
 hash per line, or JSON {"proof":["hex",...]}. LEAVES_FILE holds the hex of one
-leaf's data per line (an empty line is an empty leaf).
+leaf's data per line (an empty line is an empty leaf). DIR is a directory
+written by "custodian export tiles" (c2sp.org/tlog-tiles).
 `
 
 type usageError struct{ msg string }
@@ -76,6 +80,10 @@ func main() {
 		}
 	case "generate-key":
 		out, err = cmdGenerateKey(args)
+	case "tiles":
+		out, err = cmdTiles(args)
+	case "tiles-prove":
+		out, err = cmdTilesProve(args)
 	default:
 		err = usageError{"unknown command " + strconv.Quote(cmd)}
 	}
@@ -493,4 +501,348 @@ func cmdGenerateKey(args []string) (interface{}, error) {
 		return nil, fmt.Errorf("note.GenerateKey: %v", err)
 	}
 	return map[string]string{"skey": skey, "vkey": vkey}, nil
+}
+
+// Static tiles (c2sp.org/tlog-tiles), read with tlog.TileHashReader.
+//
+// golang.org/x/mod v0.7.0 predates tlog-tiles. Its tiles are the same bytes
+// (tlog.ReadTileData), and its paths are the same apart from two names:
+// Tile.Path writes the height ("tile/8/0/x001/067.p/5"), which tlog-tiles
+// leaves out because it is always 8 ("tile/0/x001/067.p/5"), and names record
+// data "data" ("tile/8/data/000") where tlog-tiles has entry bundles
+// ("tile/entries/000"). c2spPath and goPath below are the whole mapping; the
+// bundle layout (big-endian uint16 length before each entry) is not in x/mod
+// v0.7.0 and is split by splitBundle. Custodian writes bundles holding an entry
+// over 65535 bytes at "custodian/entries/..." with uint32 lengths instead.
+
+const tileHeight = 8
+
+// c2spPath is t's tlog-tiles path: Tile.Path without the height, and with
+// "entries" for "data" (or "custodian/entries" for Custodian's large form).
+func c2spPath(t tlog.Tile, large bool) (string, error) {
+	p := t.Path()
+	rest := strings.TrimPrefix(p, "tile/8/")
+	if t.H != tileHeight || rest == p {
+		return "", fmt.Errorf("tile %q: want height %d", p, tileHeight)
+	}
+	if t.L != -1 {
+		if large {
+			return "", fmt.Errorf("tile %q: only entry bundles have a large form", p)
+		}
+		return "tile/" + rest, nil
+	}
+	rest = strings.TrimPrefix(rest, "data/")
+	if large {
+		return "custodian/entries/" + rest, nil
+	}
+	return "tile/entries/" + rest, nil
+}
+
+// goPath is the x/mod path of a tlog-tiles path, for tlog.ParseTilePath, and
+// whether it names a large-form bundle.
+func goPath(rel string) (string, bool, error) {
+	switch {
+	case strings.HasPrefix(rel, "tile/entries/"):
+		return "tile/8/data/" + strings.TrimPrefix(rel, "tile/entries/"), false, nil
+	case strings.HasPrefix(rel, "custodian/entries/"):
+		return "tile/8/data/" + strings.TrimPrefix(rel, "custodian/entries/"), true, nil
+	case strings.HasPrefix(rel, "tile/"):
+		return "tile/8/" + strings.TrimPrefix(rel, "tile/"), false, nil
+	}
+	return "", false, fmt.Errorf("%s: not a tlog-tiles path", rel)
+}
+
+// dirTiles is a tlog.TileReader over a directory of tlog-tiles.
+type dirTiles struct{ dir string }
+
+func (d dirTiles) Height() int { return tileHeight }
+
+func (d dirTiles) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		p, err := c2spPath(t, false)
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = os.ReadFile(filepath.Join(d.dir, filepath.FromSlash(p))); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (d dirTiles) SaveTiles([]tlog.Tile, [][]byte) {}
+
+// openTiles verifies DIR/checkpoint and returns the tree and a hash reader over
+// the tiles that checks every tile it loads against the tree's root.
+func openTiles(vkeyFile, dir string) (tlog.Tree, checkpointJSON, tlog.HashReader, error) {
+	n, err := openNote(vkeyFile, filepath.Join(dir, "checkpoint"))
+	if err != nil {
+		return tlog.Tree{}, checkpointJSON{}, nil, err
+	}
+	c, err := parseCheckpoint(n.Text)
+	if err != nil {
+		return tlog.Tree{}, c, nil, err
+	}
+	root, err := parseHash(c.RootHex)
+	if err != nil {
+		return tlog.Tree{}, c, nil, err
+	}
+	tree := tlog.Tree{N: c.Size, Hash: root}
+	return tree, c, tlog.TileHashReader(tree, dirTiles{dir}), nil
+}
+
+// splitBundle splits an entry bundle: each entry behind its big-endian length
+// of prefix bytes (2, or 4 for the large form).
+func splitBundle(data []byte, prefix int) ([][]byte, error) {
+	var entries [][]byte
+	for len(data) > 0 {
+		if len(data) < prefix {
+			return nil, fmt.Errorf("entry %d: %d bytes left for a %d-byte length", len(entries), len(data), prefix)
+		}
+		n := 0
+		for _, b := range data[:prefix] {
+			n = n<<8 | int(b)
+		}
+		data = data[prefix:]
+		if n > len(data) {
+			return nil, fmt.Errorf("entry %d: length %d, only %d bytes follow", len(entries), n, len(data))
+		}
+		entries = append(entries, data[:n])
+		data = data[n:]
+	}
+	return entries, nil
+}
+
+type tilesJSON struct {
+	Origin          string `json:"origin"`
+	Size            int64  `json:"size"`
+	RootHex         string `json:"root_hex"`
+	Files           int    `json:"files"`
+	HashTiles       int    `json:"hash_tiles"`
+	EntryBundles    int    `json:"entry_bundles"`
+	LargeBundles    int    `json:"large_entry_bundles"`
+	Entries         int64  `json:"entries"`
+	InclusionProofs int64  `json:"inclusion_proofs"`
+}
+
+// cmdTiles reads a tlog-tiles directory and checks it all, two ways:
+//   - every file's path parses with tlog.ParseTilePath (after goPath) and
+//     Tile.Path (after c2spPath) writes it back identically, and every tile and
+//     bundle the tree needs is there;
+//   - from the entries alone: Go rebuilds the tree from the bundles' entries
+//     (tlog.StoredHashes), its tlog.TreeHash is the checkpoint's root, and
+//     every hash tile file equals tlog.ReadTileData over Go's own hashes;
+//   - as a tile client: tlog.TreeHash over tlog.TileHashReader is the root, and
+//     every leaf's tlog.ProveRecord over the TileHashReader passes
+//     tlog.CheckRecord against the root with the entry's tlog.RecordHash.
+func cmdTiles(args []string) (interface{}, error) {
+	fs := flag.NewFlagSet("tiles", flag.ContinueOnError)
+	entriesOut := fs.String("entries-out", "", "write the entries, hex, one per line, in log order")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 2 {
+		return nil, usageError{"tiles takes [-entries-out FILE] VKEY_FILE DIR"}
+	}
+	dir := fs.Arg(1)
+	tree, c, thr, err := openTiles(fs.Arg(0), dir)
+	if err != nil {
+		return nil, err
+	}
+	out := tilesJSON{Origin: c.Origin, Size: c.Size, RootHex: c.RootHex}
+
+	type file struct {
+		rel   string
+		tile  tlog.Tile
+		large bool
+	}
+	var files []file
+	err = filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == "checkpoint" {
+			return nil
+		}
+		gp, large, err := goPath(rel)
+		if err != nil {
+			return err
+		}
+		t, err := tlog.ParseTilePath(gp)
+		if err != nil {
+			return fmt.Errorf("%s: tlog.ParseTilePath(%q): %v", rel, gp, err)
+		}
+		back, err := c2spPath(t, large)
+		if err != nil {
+			return err
+		}
+		if back != rel {
+			return fmt.Errorf("%s: tlog.Tile.Path writes it as %q", rel, back)
+		}
+		files = append(files, file{rel, t, large})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.Files = len(files)
+
+	// The tiles a client of this tree fetches: full tiles, and the widest
+	// partial tile of each level; level 0 with its entry bundle.
+	present := map[tlog.Tile]bool{}
+	for _, f := range files {
+		present[f.tile] = true
+	}
+	for _, t := range tlog.NewTiles(tileHeight, 0, tree.N) {
+		if t.W != 1<<tileHeight && int64(t.W) != tree.N>>(uint(t.L*tileHeight))-t.N<<tileHeight {
+			continue
+		}
+		p, _ := c2spPath(t, false)
+		if !present[t] {
+			return nil, fmt.Errorf("%s: missing; the tree of %d leaves needs it", p, tree.N)
+		}
+		if t.L == 0 && !present[tlog.Tile{H: t.H, L: -1, N: t.N, W: t.W}] {
+			return nil, fmt.Errorf("the entry bundle of %s is missing", p)
+		}
+	}
+
+	// The entries, from every bundle (narrower partials must agree).
+	entries := make([][]byte, tree.N)
+	for _, f := range files {
+		if f.tile.L >= 0 {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.rel)))
+		if err != nil {
+			return nil, err
+		}
+		prefix := 2
+		if f.large {
+			prefix = 4
+			out.LargeBundles++
+		}
+		bundle, err := splitBundle(data, prefix)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", f.rel, err)
+		}
+		if len(bundle) != f.tile.W {
+			return nil, fmt.Errorf("%s: %d entries; the path says %d", f.rel, len(bundle), f.tile.W)
+		}
+		for i, e := range bundle {
+			index := f.tile.N<<tileHeight + int64(i)
+			if index >= tree.N {
+				return nil, fmt.Errorf("%s: entry %d is leaf %d, beyond the tree of %d", f.rel, i, index, tree.N)
+			}
+			if entries[index] != nil && !bytes.Equal(entries[index], e) {
+				return nil, fmt.Errorf("%s: leaf %d differs from another bundle's", f.rel, index)
+			}
+			entries[index] = append([]byte{}, e...)
+		}
+		out.EntryBundles++
+	}
+
+	// Go's own tree from the entries: its root, and every tile from it.
+	var stored memoryHashes
+	for i, e := range entries {
+		if e == nil {
+			return nil, fmt.Errorf("leaf %d is in no entry bundle", i)
+		}
+		hs, err := tlog.StoredHashes(int64(i), e, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.StoredHashes(%d): %v", i, err)
+		}
+		stored = append(stored, hs...)
+	}
+	if tree.N > 0 {
+		th, err := tlog.TreeHash(tree.N, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.TreeHash over the entries: %v", err)
+		}
+		if th != tree.Hash {
+			return nil, fmt.Errorf("the entries' tlog.TreeHash is %s, the checkpoint's root %s", hex.EncodeToString(th[:]), hex.EncodeToString(tree.Hash[:]))
+		}
+	}
+	for _, f := range files {
+		if f.tile.L < 0 {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.rel)))
+		if err != nil {
+			return nil, err
+		}
+		want, err := tlog.ReadTileData(f.tile, &stored)
+		if err != nil {
+			return nil, fmt.Errorf("%s: tlog.ReadTileData: %v", f.rel, err)
+		}
+		if !bytes.Equal(data, want) {
+			return nil, fmt.Errorf("%s: differs from tlog.ReadTileData over the tree Go built from the entries", f.rel)
+		}
+		out.HashTiles++
+	}
+
+	// As a tile client.
+	if tree.N > 0 {
+		th, err := tlog.TreeHash(tree.N, thr)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.TreeHash over tlog.TileHashReader: %v", err)
+		}
+		if th != tree.Hash {
+			return nil, fmt.Errorf("tlog.TreeHash over tlog.TileHashReader is %s, the checkpoint's root %s", hex.EncodeToString(th[:]), hex.EncodeToString(tree.Hash[:]))
+		}
+	}
+	for i, e := range entries {
+		p, err := tlog.ProveRecord(tree.N, int64(i), thr)
+		if err != nil {
+			return nil, fmt.Errorf("leaf %d: tlog.ProveRecord over tlog.TileHashReader: %v", i, err)
+		}
+		if err := tlog.CheckRecord(p, tree.N, tree.Hash, int64(i), tlog.RecordHash(e)); err != nil {
+			return nil, fmt.Errorf("leaf %d: tlog.CheckRecord: %v", i, err)
+		}
+		out.Entries++
+		out.InclusionProofs++
+	}
+	if *entriesOut != "" {
+		var buf bytes.Buffer
+		for _, e := range entries {
+			buf.WriteString(hex.EncodeToString(e))
+			buf.WriteByte('\n')
+		}
+		if err := os.WriteFile(*entriesOut, buf.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// cmdTilesProve prints, like merkle, the tree size, the root and a proof, both
+// computed by tlog over a tlog.TileHashReader on DIR: tlog.ProveRecord for
+// -index, tlog.ProveTree for -old.
+func cmdTilesProve(args []string) (interface{}, error) {
+	fs := flag.NewFlagSet("tiles-prove", flag.ContinueOnError)
+	index := fs.Int64("index", -1, "the inclusion proof of this leaf (tlog.ProveRecord)")
+	old := fs.Int64("old", -1, "the consistency proof from this size (tlog.ProveTree)")
+	if err := fs.Parse(args); err != nil || fs.NArg() != 2 || (*index >= 0) == (*old >= 0) {
+		return nil, usageError{"tiles-prove takes (-index I | -old M) VKEY_FILE DIR"}
+	}
+	tree, _, thr, err := openTiles(fs.Arg(0), fs.Arg(1))
+	if err != nil {
+		return nil, err
+	}
+	var p []tlog.Hash
+	if *index >= 0 {
+		p, err = tlog.ProveRecord(tree.N, *index, thr)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.ProveRecord: %v", err)
+		}
+	} else {
+		p, err = tlog.ProveTree(tree.N, *old, thr)
+		if err != nil {
+			return nil, fmt.Errorf("tlog.ProveTree: %v", err)
+		}
+	}
+	proof := hexHashes(p)
+	return merkleJSON{TreeSize: tree.N, Root: hex.EncodeToString(tree.Hash[:]), Proof: &proof}, nil
 }

@@ -1,0 +1,101 @@
+//! Custodian's HTTP API: the ledger over HTTP (issue 8, first slice).
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /checkpoint` | the latest signed checkpoint, the note itself (`text/plain`) |
+//! | `GET /api/v1/checkpoint` | `{origin, tree_size, root_hash, note}` |
+//! | `GET /api/v1/entries?from=&to=` | leaves `[from, to)`, at most 1000, as hex and as JSON |
+//! | `GET /api/v1/entries/{index}` | one leaf |
+//! | `GET /api/v1/proofs/inclusion?index=\|event=&size=` | RFC 9162 inclusion proof (FORMATS.md §8) |
+//! | `GET /api/v1/proofs/consistency?from=&to=` | RFC 9162 consistency proof (FORMATS.md §8) |
+//! | `POST /api/v1/submissions` | append one signed submission or an atomic batch; the receipt |
+//! | `GET /openapi.json` | the OpenAPI 3 document, generated from the code |
+//!
+//! Everything else answers a JSON `404`; every error is
+//! `{"error": {"code", "message", "field"}}` ([`error::ApiError`]).
+//!
+//! Entry points: [`Ledger::open`] (the log, its one sequencer, its read
+//! connections), [`app`] (the router, drivable in-process with
+//! `tower::ServiceExt::oneshot`), [`serve()`] (a socket) and [`run`] (all of it,
+//! for `custodian serve`).
+//!
+//! Architecture invariant: the server owns no rule. Appends go through
+//! `Log::append_with` with the rule the binary's factory builds
+//! ([`RuleFactory`]), the same as `custodian log append`; reads use the store
+//! and `custodian-ledger`'s proofs. The JSON shapes are the server's own
+//! ([`wire`]), filled in by hand.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod body;
+pub mod error;
+pub mod ledger;
+mod routes;
+mod serve;
+pub mod wire;
+
+pub use ledger::{BoxError, Ledger, RuleFactory, StartError};
+pub use routes::{app, openapi_text, ApiDoc};
+pub use serve::{serve, shutdown_signal};
+
+use custodian_core::limits::SUBMISSION_BYTES_MAX;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The bounds the server keeps to (STYLE §5, "Limit everything").
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Deadline for a request's headers (else the connection is closed), for
+    /// an append's body (else `408`), and for a read's answer (else `503`).
+    pub request_timeout: Duration,
+    /// Largest request body: one 4 MiB submission plus room for the whitespace
+    /// and brackets around it.
+    pub body_bytes_max: usize,
+    /// Most submissions in one batch.
+    pub submissions_per_request_max: usize,
+    /// Most leaves in one `GET /api/v1/entries`.
+    pub entries_per_page_max: u64,
+    /// Most leaf bytes in one page of entries (a page holds at least one
+    /// leaf); past it the page is cut short and says where to continue.
+    pub entries_page_bytes_max: usize,
+    /// Appends waiting for the sequencer; one more is answered `503`.
+    pub appends_queued_max: usize,
+    /// Reads running at once (each holds a SQLite connection and a blocking thread).
+    pub reads_concurrent_max: usize,
+    /// Open connections; more wait in the listen backlog.
+    pub connections_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            request_timeout: Duration::from_secs(10),
+            body_bytes_max: SUBMISSION_BYTES_MAX + 64 * 1024,
+            submissions_per_request_max: 1000,
+            entries_per_page_max: 1000,
+            entries_page_bytes_max: 8 * 1024 * 1024,
+            appends_queued_max: 256,
+            reads_concurrent_max: 16,
+            connections_max: 1024,
+        }
+    }
+}
+
+/// Binds `addr`, calls `listening` with the bound address, and serves `ledger`
+/// until Ctrl-C or SIGTERM, on a multi-threaded runtime of its own.
+pub fn run(
+    ledger: Ledger,
+    addr: &str,
+    listening: impl FnOnce(SocketAddr),
+) -> Result<(), StartError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        listening(listener.local_addr()?);
+        let limits = ledger.limits().clone();
+        serve(listener, app(ledger), &limits, shutdown_signal()).await?;
+        Ok(())
+    })
+}
