@@ -400,6 +400,29 @@ fn checkpoint_note(
     Ok((c.size.0, c.note))
 }
 
+/// An inspector's request for a sample of `n`, seeded by the root of the
+/// checkpoint `note`.
+fn sample_challenge(declaration: DeclarationId, n: u64, note: String) -> EscrowChallenge {
+    EscrowChallenge {
+        declaration,
+        request: "sample".into(),
+        n: Some(n),
+        seed_checkpoint: Some(note),
+        key: None,
+    }
+}
+
+/// An inspector's question: is `key` in the declaration?
+fn key_challenge(declaration: DeclarationId, key: &SortKey) -> anyhow::Result<EscrowChallenge> {
+    Ok(EscrowChallenge {
+        declaration,
+        request: "key".into(),
+        n: None,
+        seed_checkpoint: None,
+        key: Some(object(serde_json::to_value(key)?, "the key")?),
+    })
+}
+
 fn challenge(
     cli: &Cli,
     declaration: &str,
@@ -411,26 +434,8 @@ fn challenge(
     let id = DeclarationId::parse(declaration).context("--declaration")?;
     let log = crate::logcmd::open_log(cli)?;
     let payload = match (sample, about) {
-        (Some(n), None) => {
-            let (_, note) = checkpoint_note(&log, size)?;
-            EscrowChallenge {
-                declaration: id,
-                request: "sample".into(),
-                n: Some(n),
-                seed_checkpoint: Some(note),
-                key: None,
-            }
-        }
-        (None, Some(k)) => {
-            let key = sort_key(k)?;
-            EscrowChallenge {
-                declaration: id,
-                request: "key".into(),
-                n: None,
-                seed_checkpoint: None,
-                key: Some(object(serde_json::to_value(key)?, "the key")?),
-            }
-        }
+        (Some(n), None) => sample_challenge(id, n, checkpoint_note(&log, size)?.1),
+        (None, Some(k)) => key_challenge(id, &sort_key(k)?)?,
         _ => return Err(anyhow!("give --sample N or --about CATEGORY/REGION/ID").into()),
     };
     drop(log);
@@ -675,7 +680,8 @@ const SCENARIO_CATEGORIES: [&str; 7] = [
 ];
 
 /// Signs `payloads` as the next submission of `actor` (co-signed by
-/// `approvers`) and appends it through the engines' rules.
+/// `approvers`) and appends it through the engines' rules; returns the
+/// receipt and the id of its first event.
 fn append_as(
     log: &mut custodian_store::log::Log<custodian_store::sqlite::SqliteStore>,
     log_key: &custodian_ledger::keys::SigningKey,
@@ -684,7 +690,7 @@ fn append_as(
     approvers: &[&str],
     payloads: Vec<Payload>,
     time: custodian_core::UtcTime,
-) -> anyhow::Result<custodian_store::log::AppendReceipt> {
+) -> anyhow::Result<(custodian_store::log::AppendReceipt, EventId)> {
     use custodian_core::{ActorId, Event, Submission};
     use custodian_ledger::submission::{approve, sign_submission};
     let read = |id: &str| crate::keyfile::read_signing_key(&keys_dir.join(format!("{id}.key")));
@@ -716,7 +722,12 @@ fn append_as(
         },
         &key,
     )?;
-    Ok(crate::record::append(log, &[signed], log_key)??)
+    let first = signed.submission.events.first().map(|e| e.id.clone());
+    let receipt = crate::record::append(log, &[signed], log_key)??;
+    Ok((
+        receipt,
+        first.ok_or_else(|| anyhow!("an empty submission"))?,
+    ))
 }
 
 /// XAA's illustrative report to the 2026 review cycle (fictional figures from
@@ -822,7 +833,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         Date::parse("2026-01-01")?,
         &scope,
     )?;
-    let r = append_as(
+    let (r, _) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -845,7 +856,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         declaration: id.clone(),
         proof: object(serde_json::to_value(&proof)?, "the proof")?,
     });
-    let r = append_as(
+    let (r, _) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -864,7 +875,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         let selector =
             RangeSelector::category_region(label(category, "category")?, label("west", "region")?);
         let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Range(selector))?;
-        let r = append_as(
+        let (r, _) = append_as(
             &mut log,
             &log_key,
             &keys_dir,
@@ -893,14 +904,8 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         p.sample_size, p.detection_probability
     ));
     let (size, note) = checkpoint_note(&log, None)?;
-    let payload = Payload::EscrowChallenge(EscrowChallenge {
-        declaration: id.clone(),
-        request: "sample".into(),
-        n: Some(p.sample_size),
-        seed_checkpoint: Some(note),
-        key: None,
-    });
-    let r = append_as(
+    let payload = Payload::EscrowChallenge(sample_challenge(id.clone(), p.sample_size, note));
+    let (r, challenge) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -909,20 +914,13 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         vec![payload],
         at("2026-04-01T08:00:00Z")?,
     )?;
-    let challenge = EventId::parse(&format!(
-        "inspector-1:{}:0",
-        log.registry()
-            .get(&ActorId::parse("inspector-1")?)
-            .map_or(1, |a| a.next_seq)
-            - 1
-    ))?;
     say(format!(
         "leaf {:>3}  the inspector asks for a sample of {}, seeded by the root of the signed checkpoint at size {size} (after the commitment: nobody could choose it)",
         r.first_leaf.0, p.sample_size
     ));
     let escrow = ledger_of(&log)?;
     let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Answer(&challenge))?;
-    let r = append_as(
+    let (r, _) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -945,7 +943,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         description: "a second centrifuge hall seen on commercial satellite imagery and during a visit, operating since 2010".into(),
         existed_since: Some(Date::parse("2010-06-01")?),
     };
-    let r = append_as(
+    let (r, _) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -968,14 +966,8 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         "           findings now: {open} unresolved (the north has not been revealed)"
     ));
     let key = sort_key("enrichment-site/north/xaa-north-enrichment-2")?;
-    let payload = Payload::EscrowChallenge(EscrowChallenge {
-        declaration: id.clone(),
-        request: "key".into(),
-        n: None,
-        seed_checkpoint: None,
-        key: Some(object(serde_json::to_value(&key)?, "the key")?),
-    });
-    let r = append_as(
+    let payload = Payload::EscrowChallenge(key_challenge(id.clone(), &key)?);
+    let (r, challenge) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -984,20 +976,13 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         vec![payload],
         at("2026-05-10T09:00:00Z")?,
     )?;
-    let challenge = EventId::parse(&format!(
-        "inspector-1:{}:0",
-        log.registry()
-            .get(&ActorId::parse("inspector-1")?)
-            .map_or(1, |a| a.next_seq)
-            - 1
-    ))?;
     say(format!(
         "leaf {:>3}  the inspector asks: is {key} in the declaration?",
         r.first_leaf.0
     ));
     let escrow = ledger_of(&log)?;
     let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Answer(&challenge))?;
-    let r = append_as(
+    let (r, _) = append_as(
         &mut log,
         &log_key,
         &keys_dir,
@@ -1023,7 +1008,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
             cycle: 2026,
             report: xaa_report(deployed, &opening)?,
         });
-        let r = append_as(
+        let (r, _) = append_as(
             &mut log,
             &log_key,
             &keys_dir,
