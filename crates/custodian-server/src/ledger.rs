@@ -40,10 +40,9 @@ use crate::Limits;
 use custodian_core::SignedSubmission;
 use custodian_ledger::keys::{SigningKey, VerifierKey};
 use custodian_ledger::registry::SubmissionRule;
+use custodian_store::any::{AnyStore, Target};
 use custodian_store::log::{AppendError, AppendReceipt, Log};
-use custodian_store::sqlite::SqliteStore;
 use custodian_store::StoreError;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -53,9 +52,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Builds the engines' rules for a log, from all its leaves: the binary passes
 /// `|log| Ok(Box::new(record::rule_of(log)?))`, so the server applies exactly
 /// the rules of `custodian log append`.
-pub type RuleFactory = Arc<
-    dyn Fn(&Log<SqliteStore>) -> Result<Box<dyn SubmissionRule + Send>, BoxError> + Send + Sync,
->;
+pub type RuleFactory =
+    Arc<dyn Fn(&Log<AnyStore>) -> Result<Box<dyn SubmissionRule + Send>, BoxError> + Send + Sync>;
 
 /// Why the server could not start on a log.
 #[derive(Debug, thiserror::Error)]
@@ -106,26 +104,26 @@ pub struct Ledger {
 }
 
 struct Inner {
-    path: PathBuf,
+    target: Target,
     origin: String,
     verifier: VerifierKey,
     limits: Limits,
     jobs: mpsc::Sender<AppendJob>,
-    idle: Mutex<Vec<SqliteStore>>,
+    idle: Mutex<Vec<AnyStore>>,
     reads: Arc<Semaphore>,
 }
 
 impl Ledger {
-    /// Opens the log at `path`, builds its rules with `rules` (a replay of the
+    /// Opens the log at `target` (an SQLite file or a PostgreSQL URL), builds its rules with `rules` (a replay of the
     /// whole log: this is the slow part of a start) and starts the sequencer.
     /// `log_key` signs the checkpoint of every append.
     pub fn open(
-        path: &Path,
+        target: &Target,
         log_key: SigningKey,
         rules: RuleFactory,
         limits: Limits,
     ) -> Result<Ledger, StartError> {
-        let log = Log::open(SqliteStore::open(path)?)?;
+        let log = Log::open(AnyStore::open(target)?)?;
         let key_text = log_key.verifier().to_text();
         if key_text != log.meta().verifier_key {
             return Err(StartError::WrongLogKey {
@@ -139,7 +137,7 @@ impl Ledger {
         let (jobs, queue) = mpsc::channel(limits.appends_queued_max.max(1));
         let known_size = log.size()?.0;
         let sequencer = Sequencer {
-            path: path.to_owned(),
+            target: target.clone(),
             known_size,
             log,
             rule: Some(rule),
@@ -152,7 +150,7 @@ impl Ledger {
             .map_err(StartError::Thread)?;
         Ok(Ledger {
             inner: Arc::new(Inner {
-                path: path.to_owned(),
+                target: target.clone(),
                 origin,
                 verifier,
                 reads: Arc::new(Semaphore::new(limits.reads_concurrent_max.max(1))),
@@ -204,7 +202,7 @@ impl Ledger {
     pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&SqliteStore) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&AnyStore) -> Result<T, ApiError> + Send + 'static,
     {
         let permit = self
             .inner
@@ -218,7 +216,7 @@ impl Ledger {
             let _permit = permit;
             let store = match inner.idle.lock().map(|mut idle| idle.pop()) {
                 Ok(Some(store)) => store,
-                _ => SqliteStore::open(&inner.path)
+                _ => AnyStore::open(&inner.target)
                     .map_err(|e| ApiError::internal("opening a read connection", e))?,
             };
             let result = f(&store);
@@ -239,11 +237,11 @@ impl Ledger {
 
 /// The one writer of the log.
 struct Sequencer {
-    path: PathBuf,
+    target: Target,
     /// The tree size after our last append: a store of another size was
     /// appended to by another process, so our registry and rules are stale.
     known_size: u64,
-    log: Log<SqliteStore>,
+    log: Log<AnyStore>,
     /// `None` after a rebuild failed; the next append tries again.
     rule: Option<Box<dyn SubmissionRule + Send>>,
     rules: RuleFactory,
@@ -332,7 +330,7 @@ impl Sequencer {
     }
 
     fn reopen(&mut self) -> Result<(), StoreError> {
-        self.log = Log::open(SqliteStore::open(&self.path)?)?;
+        self.log = Log::open(AnyStore::open(&self.target)?)?;
         self.known_size = self.log.size()?.0;
         self.rule = None;
         let _ = self.rebuild_rule();

@@ -26,7 +26,7 @@ use custodian_ledger::checkpoint::verify_checkpoint;
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::proof;
 use custodian_ledger::Hash;
-use custodian_store::sqlite::SqliteStore;
+use custodian_store::any::AnyStore;
 use custodian_store::{Store, StoreHashes, StoredCheckpoint, StoredLeaf};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::value::RawValue;
@@ -177,7 +177,7 @@ fn internal<E: std::fmt::Display>(context: &'static str) -> impl FnOnce(E) -> Ap
 }
 
 /// The latest stored checkpoint, or 404 for a log that has none.
-fn latest(store: &SqliteStore) -> Result<StoredCheckpoint, ApiError> {
+fn latest(store: &AnyStore) -> Result<StoredCheckpoint, ApiError> {
     store
         .latest_checkpoint()?
         .ok_or_else(|| ApiError::not_found("the log has no checkpoint yet", None))

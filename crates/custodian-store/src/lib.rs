@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod any;
 pub mod audit;
 pub mod log;
 #[cfg(feature = "postgres")]

@@ -50,11 +50,20 @@ impl Cli {
             .unwrap_or_else(|| PathBuf::from("custodian.db"))
     }
 
-    /// The log key path in force: --log-key, or the database path + `.logkey`.
+    /// Where the log lives: `--db` as a file path, or a `postgres://` URL.
+    pub fn db_target(&self) -> custodian_store::any::Target {
+        custodian_store::any::Target::parse(&self.db_path())
+    }
+
+    /// The log key path in force: --log-key, or the database path + `.logkey`
+    /// (for a PostgreSQL log, `custodian.logkey` in the working directory).
     pub fn log_key_path(&self) -> PathBuf {
         self.log_key
             .clone()
-            .unwrap_or_else(|| log_key_beside(&self.db_path()))
+            .unwrap_or_else(|| match self.db_target() {
+                custodian_store::any::Target::File(db) => log_key_beside(&db),
+                custodian_store::any::Target::Postgres(_) => PathBuf::from("custodian.logkey"),
+            })
     }
 }
 

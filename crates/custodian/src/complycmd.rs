@@ -16,8 +16,8 @@ use custodian_ledger::keys::VerifierKey;
 use custodian_ledger::proof::verify_inclusion;
 use custodian_ledger::Hash;
 use custodian_regime::obligations::{self, Finding, Verdict};
+use custodian_store::any::AnyStore;
 use custodian_store::log::Log;
-use custodian_store::sqlite::SqliteStore;
 use custodian_store::Store;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +28,7 @@ pub const EVIDENCE_FORMAT: &str = "custodian/evidence/v1";
 
 /// Evaluates every obligation (or one) under every interpretation (or one) at `at`.
 fn evaluate(
-    log: &Log<SqliteStore>,
+    log: &Log<AnyStore>,
     at: UtcTime,
     obligation: Option<&str>,
     interpretation: Option<&str>,
@@ -149,7 +149,7 @@ pub fn comply(cli: &Cli, args: &ComplyArgs) -> CmdResult {
 /// The evidence bundle of `findings`: the findings, the latest signed checkpoint,
 /// and every leaf they cite with its inclusion proof at that checkpoint.
 pub fn evidence_bundle(
-    log: &Log<SqliteStore>,
+    log: &Log<AnyStore>,
     at: UtcTime,
     findings: &[Finding],
     alerts: &[custodian_custody::Alert],
@@ -170,7 +170,7 @@ pub fn evidence_bundle(
 /// The evidence bundle of escrow findings (`escrow_findings`; FORMATS §12):
 /// every leaf they cite with its inclusion proof at the latest checkpoint.
 pub fn escrow_evidence_bundle(
-    log: &Log<SqliteStore>,
+    log: &Log<AnyStore>,
     findings: &[custodian_escrow::ledger::Finding],
 ) -> anyhow::Result<Value> {
     let leaves: BTreeSet<u64> = findings
@@ -188,7 +188,7 @@ pub fn escrow_evidence_bundle(
 
 /// The bundle's frame: format, origin, the latest signed checkpoint and
 /// `leaves` with their inclusion proofs at it.
-fn proven_leaves(log: &Log<SqliteStore>, leaves: BTreeSet<u64>) -> anyhow::Result<Value> {
+fn proven_leaves(log: &Log<AnyStore>, leaves: BTreeSet<u64>) -> anyhow::Result<Value> {
     let head = log
         .store()
         .latest_checkpoint()?
@@ -429,7 +429,7 @@ fn print_positions(v: &Value) {
 /// by side, then the evidence bundle of the findings and `alerts` at `at`,
 /// written beside the database and verified offline.
 pub fn scenario_evidence(
-    log: &Log<SqliteStore>,
+    log: &Log<AnyStore>,
     db: &Path,
     vkey: &VerifierKey,
     with_registry: bool,

@@ -15,6 +15,7 @@ use custodian_core::{
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::sign_submission;
 use custodian_regime::TreatyId;
+use custodian_store::any::AnyStore;
 use custodian_store::log::{genesis_submission, Log};
 use custodian_store::sqlite::SqliteStore;
 use custodian_store::{Meta, Store};
@@ -51,13 +52,13 @@ pub fn run(cli: &Cli) -> CmdResult {
     let admin_key = SigningKey::generate(admin.as_str())?;
     write_secret(&log_key_path, &log_key.to_text())?;
     write_secret(&keys_dir.join("admin.key"), &admin_key.to_text())?;
-    let store = SqliteStore::create(
+    let store = AnyStore::Sqlite(SqliteStore::create(
         &db,
         &Meta {
             origin: scenario.origin.clone(),
             verifier_key: vkey.to_text(),
         },
-    )?;
+    )?);
     let mut log = Log::open(store)?;
     let genesis = genesis_submission(
         &scenario.origin,
@@ -264,7 +265,11 @@ pub fn run(cli: &Cli) -> CmdResult {
     let tmp =
         std::env::temp_dir().join(format!("custodian-demo-tampered-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    log.store().copy_to(&tmp)?;
+    match log.store() {
+        AnyStore::Sqlite(store) => store.copy_to(&tmp)?,
+        #[allow(unreachable_patterns)]
+        _ => return Err(anyhow::anyhow!("the demo runs on an SQLite file").into()),
+    }
     let result = tamper_and_audit(&tmp, &vkey);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(with_suffix(&tmp, suffix));
@@ -382,7 +387,7 @@ pub fn run(cli: &Cli) -> CmdResult {
 }
 
 fn show_refusal(
-    log: &mut Log<SqliteStore>,
+    log: &mut Log<AnyStore>,
     log_key: &SigningKey,
     what: &str,
     signed: &SignedSubmission,

@@ -683,7 +683,7 @@ const SCENARIO_CATEGORIES: [&str; 7] = [
 /// `approvers`) and appends it through the engines' rules; returns the
 /// receipt and the id of its first event.
 fn append_as(
-    log: &mut custodian_store::log::Log<custodian_store::sqlite::SqliteStore>,
+    log: &mut custodian_store::log::Log<custodian_store::any::AnyStore>,
     log_key: &custodian_ledger::keys::SigningKey,
     keys_dir: &Path,
     actor: &str,

@@ -6,7 +6,7 @@ use crate::cli::{Cli, ExportCommand};
 use crate::{output, CmdResult, Failure};
 use anyhow::anyhow;
 use custodian_ledger::keys::VerifierKey;
-use custodian_store::sqlite::SqliteStore;
+use custodian_store::any::AnyStore;
 use custodian_store::tiles::{
     verify_tiles, write_tiles, DirSource, TileClient, TilesError, TilesReport,
 };
@@ -34,7 +34,7 @@ fn failure(dir: &Path, e: TilesError) -> Failure {
 }
 
 fn tiles(cli: &Cli, dir: &Path, verify: bool) -> CmdResult {
-    let store = SqliteStore::open(&cli.db_path())?;
+    let store = AnyStore::open(&cli.db_target())?;
     let verifier = VerifierKey::parse(&store.meta()?.verifier_key)?;
     let export = write_tiles(&store, dir).map_err(|e| failure(dir, e))?;
     // Pair the assertion (STYLE §5): read what was written back as a client

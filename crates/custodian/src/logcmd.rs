@@ -18,16 +18,15 @@ use custodian_ledger::proof::{verify_consistency, verify_inclusion};
 use custodian_ledger::registry::RegistryError;
 use custodian_ledger::submission::{approve, sign_submission};
 use custodian_ledger::Hash;
+use custodian_store::any::AnyStore;
 use custodian_store::log::{genesis_submission, AppendError, AppendReceipt, Log};
-use custodian_store::sqlite::SqliteStore;
 use custodian_store::{Meta, Store};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
 /// Opens the log in the database given by `--db`.
-pub fn open_log(cli: &Cli) -> anyhow::Result<Log<SqliteStore>> {
-    let path = cli.db_path();
-    let store = SqliteStore::open(&path)?;
+pub fn open_log(cli: &Cli) -> anyhow::Result<Log<AnyStore>> {
+    let store = AnyStore::open(&cli.db_target())?;
     Ok(Log::open(store)?)
 }
 
@@ -58,7 +57,7 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
         origin: args.origin.clone(),
         verifier_key: log_key.verifier().to_text(),
     };
-    let store = SqliteStore::create(&db, &meta)?;
+    let store = AnyStore::create(&cli.db_target(), &meta)?;
     write_secret(&log_key_path, &log_key.to_text())?;
     write_secret(&admin_key_path, &admin_key.to_text())?;
     let mut log = Log::open(store)?;
@@ -119,7 +118,7 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
 /// bundled treaty registry as its signed submissions. Returns the receipt and the
 /// number of rows.
 pub fn load_bundled_registry(
-    log: &mut Log<SqliteStore>,
+    log: &mut Log<AnyStore>,
     log_key: &SigningKey,
     admin_key: &SigningKey,
     key_path: &Path,
@@ -221,7 +220,7 @@ pub(crate) fn submit_approved(
     Ok(crate::record::append(&mut log, &[signed], &log_key)??)
 }
 
-pub(crate) fn next_seq(log: &Log<SqliteStore>, actor: &ActorId) -> anyhow::Result<u64> {
+pub(crate) fn next_seq(log: &Log<AnyStore>, actor: &ActorId) -> anyhow::Result<u64> {
     let record = log.registry().get(actor).ok_or_else(|| {
         anyhow!(
             "unknown actor {:?}: register it first with `custodian actor add`",
@@ -385,7 +384,7 @@ pub fn log(cli: &Cli, cmd: &LogCommand) -> CmdResult {
         LogCommand::Approve { file, key } => approve_file(file, key),
         LogCommand::Head { size } => head(cli, *size),
         LogCommand::Key => {
-            let store = SqliteStore::open(&cli.db_path())?;
+            let store = AnyStore::open(&cli.db_target())?;
             let vkey = store.meta()?.verifier_key;
             if cli.json {
                 output::json(&json!({"verifier_key": vkey}));
@@ -460,7 +459,7 @@ fn append(cli: &Cli, file: &Path, key: Option<&Path>) -> CmdResult {
 }
 
 fn sign_lines(
-    log: &Log<SqliteStore>,
+    log: &Log<AnyStore>,
     name: &str,
     lines: &[Line],
     key_path: &Path,
@@ -536,7 +535,7 @@ fn approve_file(file: &Path, key: &Path) -> CmdResult {
 }
 
 fn head(cli: &Cli, size: Option<u64>) -> CmdResult {
-    let store = SqliteStore::open(&cli.db_path())?;
+    let store = AnyStore::open(&cli.db_target())?;
     let cp = match size {
         None => store.latest_checkpoint()?,
         Some(s) => store.checkpoints()?.into_iter().find(|c| c.size.0 == s),
@@ -554,7 +553,7 @@ fn head(cli: &Cli, size: Option<u64>) -> CmdResult {
 }
 
 fn entries(cli: &Cli, from: u64, to: Option<u64>) -> CmdResult {
-    let store = SqliteStore::open(&cli.db_path())?;
+    let store = AnyStore::open(&cli.db_target())?;
     let size = store.tree_size()?.0;
     let to = to.unwrap_or(size).min(size);
     let mut next = from;
@@ -616,7 +615,7 @@ fn prove(cli: &Cli, index: Option<u64>, event: Option<&str>, size: Option<u64>) 
 /// The inclusion proof document of `log prove --json`: everything an offline
 /// verifier needs besides the checkpoint and the verifier key.
 pub fn inclusion_doc(
-    log: &Log<SqliteStore>,
+    log: &Log<AnyStore>,
     index: LeafIndex,
     size: TreeSize,
     event: Option<&EventId>,
@@ -648,7 +647,7 @@ pub fn inclusion_doc(
 }
 
 /// The consistency proof document of `log consistency --json`.
-pub fn consistency_doc(log: &Log<SqliteStore>, old: u64, new: u64) -> anyhow::Result<Value> {
+pub fn consistency_doc(log: &Log<AnyStore>, old: u64, new: u64) -> anyhow::Result<Value> {
     let proof = log.prove_consistency(TreeSize(old), TreeSize(new))?;
     Ok(json!({
         "old_size": old,
@@ -863,7 +862,7 @@ pub fn verify_consistency_files(
 /// `custodian audit`.
 pub fn audit(cli: &Cli, args: &AuditArgs) -> CmdResult {
     let pinned = args.vkey.as_deref().map(read_verifier_key).transpose()?;
-    let store = SqliteStore::open(&cli.db_path())?;
+    let store = AnyStore::open(&cli.db_target())?;
     let started = std::time::Instant::now();
     let report = crate::record::audit(&store, pinned.as_ref())
         .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;

@@ -12,20 +12,20 @@ use custodian_core::event::RegistryRow;
 use custodian_core::{Date, StateCode};
 use custodian_regime::ledger::{self, rows_from_csv, Tables, TABLES};
 use custodian_regime::{Registry, TreatyId};
+use custodian_store::any::AnyStore;
 use custodian_store::log::{AppendReceipt, Log};
-use custodian_store::sqlite::SqliteStore;
 use custodian_store::Store;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The registry rows in the log, in log order, with the leaf of each.
-pub fn logged_rows(log: &Log<SqliteStore>) -> anyhow::Result<Vec<(u64, RegistryRow)>> {
+pub fn logged_rows(log: &Log<AnyStore>) -> anyhow::Result<Vec<(u64, RegistryRow)>> {
     Ok(ledger::logged_rows(log)?)
 }
 
 /// The registry as the log holds it (one read of the registry leaves).
-pub fn registry_from_log(log: &Log<SqliteStore>) -> anyhow::Result<Registry> {
+pub fn registry_from_log(log: &Log<AnyStore>) -> anyhow::Result<Registry> {
     let rows = logged_rows(log)?;
     if rows.is_empty() {
         bail!("the log holds no registry rows (`custodian init` loads the bundled registry unless --empty-registry is given)");
@@ -37,7 +37,7 @@ pub fn registry_from_log(log: &Log<SqliteStore>) -> anyhow::Result<Registry> {
 
 /// Signs and appends registry rows as the key's actor.
 pub fn append_rows(
-    log: &mut Log<SqliteStore>,
+    log: &mut Log<AnyStore>,
     log_key: &custodian_ledger::keys::SigningKey,
     key: &custodian_ledger::keys::SigningKey,
     tables: Vec<(String, Vec<RegistryRow>)>,

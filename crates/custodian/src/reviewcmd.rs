@@ -21,8 +21,8 @@ use custodian_review::schema::{self, FieldValue};
 use custodian_review::summary::{self, Binding};
 use custodian_review::totals::{self, BindingCheck, Citation, Committed, CommittedTotals};
 use custodian_review::{Cycle, Cycles, ReviewEngine, ReviewError};
+use custodian_store::any::AnyStore;
 use custodian_store::log::Log;
-use custodian_store::sqlite::SqliteStore;
 use custodian_store::Store;
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -149,7 +149,7 @@ pub fn print_bindings(checks: &[BindingCheck]) {
 
 /// The treaty registry of the log, or the bundled one when the log holds none
 /// (the second value says which).
-fn registry_of(log: &Log<SqliteStore>) -> anyhow::Result<(Registry, &'static str)> {
+fn registry_of(log: &Log<AnyStore>) -> anyhow::Result<(Registry, &'static str)> {
     if crate::regimecmd::logged_rows(log)?.is_empty() {
         let today = crate::input::now().date();
         Ok((
@@ -734,7 +734,7 @@ fn summary_value(v: &Value) -> String {
 }
 
 /// The log's latest checkpoint, its signature verified under the log's key.
-fn binding(log: &Log<SqliteStore>) -> Result<Binding, Failure> {
+fn binding(log: &Log<AnyStore>) -> Result<Binding, Failure> {
     let note = log
         .store()
         .latest_checkpoint()

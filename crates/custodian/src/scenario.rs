@@ -15,6 +15,7 @@ use custodian_core::{
 };
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::{approve, sign_submission};
+use custodian_store::any::AnyStore;
 use custodian_store::log::{genesis_submission, AppendReceipt, Log};
 use custodian_store::sqlite::SqliteStore;
 use custodian_store::Meta;
@@ -200,7 +201,7 @@ pub fn list(cli: &Cli) -> CmdResult {
 /// writing each actor's new signing key to `keys_dir`. Returns the keys and the
 /// receipt.
 pub fn register_actors(
-    log: &mut Log<SqliteStore>,
+    log: &mut Log<AnyStore>,
     log_key: &SigningKey,
     admin_key: &SigningKey,
     actors: &[ScenarioActor],
@@ -245,7 +246,7 @@ pub fn register_actors(
 /// A scenario's log, once built.
 pub struct Built {
     /// The log.
-    pub log: Log<SqliteStore>,
+    pub log: Log<AnyStore>,
     /// Its database.
     pub db: PathBuf,
     /// Its verifier key.
@@ -299,13 +300,13 @@ pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow:
     let admin_key = SigningKey::generate(admin.as_str())?;
     write_secret(log_key_path, &log_key.to_text())?;
     write_secret(&keys_dir.join("admin.key"), &admin_key.to_text())?;
-    let store = SqliteStore::create(
+    let store = AnyStore::Sqlite(SqliteStore::create(
         db,
         &Meta {
             origin: scenario.origin.clone(),
             verifier_key: vkey.to_text(),
         },
-    )?;
+    )?);
     let mut log = Log::open(store)?;
     let now = crate::input::now();
     let genesis = genesis_submission(

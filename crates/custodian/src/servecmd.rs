@@ -7,22 +7,23 @@ use crate::keyfile::read_signing_key;
 use crate::CmdResult;
 use anyhow::{anyhow, Context};
 use custodian_server::{BoxError, Ledger, Limits, RuleFactory};
+use custodian_store::any::Target;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
-    let db = if args.demo {
+    let (target, log_key_path) = if args.demo {
         let db = cli
             .db
             .clone()
             .unwrap_or_else(|| PathBuf::from("custodian-demo.db"));
         build_demo(cli, &db)?;
-        db
+        let key = cli.log_key.clone().unwrap_or_else(|| log_key_beside(&db));
+        (Target::File(db), key)
     } else {
-        cli.db_path()
+        (cli.db_target(), cli.log_key_path())
     };
-    let log_key_path = cli.log_key.clone().unwrap_or_else(|| log_key_beside(&db));
     let log_key = read_signing_key(&log_key_path).context(
         "the log's signing key is needed to sign the checkpoint of each append (see --log-key)",
     )?;
@@ -30,10 +31,10 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         let rules = crate::record::rule_of(log).map_err(BoxError::from)?;
         Ok(Box::new(rules))
     });
-    let ledger = Ledger::open(&db, log_key, rules, Limits::default())
-        .with_context(|| format!("{}: cannot serve this log", db.display()))?;
+    let ledger = Ledger::open(&target, log_key, rules, Limits::default())
+        .with_context(|| format!("{target}: cannot serve this log"))?;
     let origin = ledger.origin().to_string();
-    let db_text = db.display().to_string();
+    let db_text = target.to_string();
     custodian_server::run(ledger, &args.addr, |addr| {
         println!("serving the log {origin:?} in {db_text}");
         println!("listening on http://{addr}");

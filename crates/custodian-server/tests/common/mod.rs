@@ -193,7 +193,13 @@ impl World {
     }
 
     pub fn ledger_with(&self, limits: Limits, rules: RuleFactory) -> Ledger {
-        Ledger::open(&self.db, self.log_key.clone(), rules, limits).expect("open ledger")
+        Ledger::open(
+            &custodian_store::any::Target::File(self.db.clone()),
+            self.log_key.clone(),
+            rules,
+            limits,
+        )
+        .expect("open ledger")
     }
 
     /// The router over this log with default limits.
@@ -225,7 +231,7 @@ pub fn site(id: &str) -> Payload {
 /// The custody engine's rule, built from every leaf of the log; `builds`
 /// counts how often the server asked for it.
 pub fn custody_rules(builds: Arc<AtomicUsize>) -> RuleFactory {
-    Arc::new(move |log: &Log<SqliteStore>| {
+    Arc::new(move |log: &Log<custodian_store::any::AnyStore>| {
         builds.fetch_add(1, Ordering::SeqCst);
         let mut rule = CustodyRule::new(Custody::new());
         log.for_each_submission(0, |leaf, signed| {
