@@ -27,16 +27,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod access;
+mod auth;
 mod body;
 pub mod error;
 pub mod ledger;
 mod routes;
 mod serve;
+mod tiles;
+mod ui;
+mod views;
 pub mod wire;
 
 pub use ledger::{BoxError, Ledger, RuleFactory, StartError};
 pub use routes::{app, openapi_text, ApiDoc};
 pub use serve::{serve, shutdown_signal};
+pub use tiles::TilesDoc;
+pub use views::ViewsDoc;
 
 use custodian_core::limits::SUBMISSION_BYTES_MAX;
 use std::net::SocketAddr;

@@ -84,7 +84,10 @@ pub struct ApiDoc;
 pub fn openapi_text() -> &'static str {
     static TEXT: OnceLock<String> = OnceLock::new();
     TEXT.get_or_init(|| {
-        ApiDoc::openapi().to_pretty_json().unwrap_or_else(|e| {
+        let mut doc = ApiDoc::openapi();
+        doc.merge(crate::views::ViewsDoc::openapi());
+        doc.merge(crate::tiles::TilesDoc::openapi());
+        doc.to_pretty_json().unwrap_or_else(|e| {
             format!("{{\"error\":\"cannot encode the OpenAPI document: {e}\"}}")
         })
     })
@@ -107,8 +110,15 @@ pub fn app(ledger: Ledger) -> Router {
     let writes = Router::new().route("/api/v1/submissions", post(submit));
     reads
         .merge(writes)
+        .merge(crate::views::router())
+        .merge(crate::tiles::router())
+        .merge(crate::ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            ledger.clone(),
+            crate::auth::identify,
+        ))
         .with_state(ledger)
 }
 
@@ -122,7 +132,11 @@ async fn method_not_allowed() -> ApiError {
 
 /// A read that takes longer than the deadline is answered `503 busy`: a GET
 /// has no body, so the slowness is the server's.
-async fn read_deadline(State(deadline): State<Duration>, request: Request, next: Next) -> Response {
+pub(crate) async fn read_deadline(
+    State(deadline): State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
     match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::Busy {
