@@ -254,6 +254,7 @@ async fn checkpoint(State(ledger): State<Ledger>) -> Result<Json<CheckpointView>
                 tree_size: cp.size().0,
                 root_hash: cp.root().to_hex(),
                 note: stored.note,
+                verifier_key: verifier.to_text(),
             })
         })
         .await?;

@@ -41,6 +41,10 @@ pub struct CheckpointView {
     /// The signed note (C2SP `tlog-checkpoint` in C2SP `signed-note` form,
     /// FORMATS.md §7), exactly as `GET /checkpoint` serves it.
     pub note: String,
+    /// The log's verifier key, `<name>+<hex key id>+<base64(0x01 || key)>`
+    /// (golang/mod `sumdb/note` form). A client that already pins the key
+    /// checks the note with its own copy, not this one.
+    pub verifier_key: String,
 }
 
 /// One leaf of the log.
