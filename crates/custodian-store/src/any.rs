@@ -52,19 +52,37 @@ impl fmt::Display for Target {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db?password=x` →
+/// `postgres://user:***@host/db?password=***`: the password in the user info
+/// and in a `password` parameter (libpq's URI form, PostgreSQL manual §34.1.1).
 fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    match authority.rsplit_once('@') {
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) =
+        before_query.split_at(before_query.find('/').unwrap_or(before_query.len()));
+    let authority = match authority.rsplit_once('@') {
         Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_string(),
         },
-        None => url.to_string(),
-    }
+        None => authority.to_string(),
+    };
+    let query = query.map(|q| {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k == "password" => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        format!("?{}", params.join("&"))
+    });
+    format!("{scheme}://{authority}{path}{}", query.unwrap_or_default())
 }
 
 /// A store of either backend.
@@ -200,8 +218,12 @@ mod tests {
             Target::Postgres(_)
         ));
         assert_eq!(
-            redact_password("postgres://u@h/d?password=x"),
-            "postgres://u@h/d?password=x"
+            redact_password("postgres://u@h/d?sslmode=disable&password=x"),
+            "postgres://u@h/d?sslmode=disable&password=***"
+        );
+        assert_eq!(
+            redact_password("postgres://u:p@h?options=-csearch_path%3Ds"),
+            "postgres://u:***@h?options=-csearch_path%3Ds"
         );
     }
 }

@@ -1,6 +1,8 @@
 //! Custodian's persistence: the [`Store`] trait every backend implements, the
-//! embedded [`sqlite::SqliteStore`], the append path ([`log::Log`]) and the
-//! [`audit`].
+//! embedded [`sqlite::SqliteStore`], the shared `postgres::PostgresStore`
+//! (feature `postgres`), [`any::AnyStore`] that holds either, the append path
+//! ([`log::Log`]) and the [`audit`]. [`testing`] is the test support that the
+//! binary's and the server's suites share, to run on either store.
 //!
 //! Architecture invariant: SQL specific to SQLite lives only in `sqlite.rs`; the
 //! append and audit logic see only the [`Store`] trait, so a PostgreSQL backend
@@ -22,6 +24,7 @@ pub mod log;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+pub mod testing;
 pub mod tiles;
 
 use custodian_core::{EventId, EventKind, LeafIndex, TreeSize};

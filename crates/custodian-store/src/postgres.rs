@@ -19,14 +19,16 @@
 //!
 //! The SQL is plain: no PL/pgSQL, no extension, no advisory lock; bytes are
 //! `bytea`, sizes and indexes `bigint`. All PostgreSQL-specific SQL of Custodian
-//! is in this file.
+//! is in this file, but for the tests' `CREATE SCHEMA` and `DROP SCHEMA` in
+//! `testing.rs`. A commit's statements are prepared once per connection
+//! (`CommitStatements`).
 
 use crate::{
     AppendBatch, EventLocation, EventRow, Meta, Store, StoreError, StoredCheckpoint, StoredLeaf,
     SCHEMA_VERSION, STORE_FORMAT,
 };
 use ::postgres::error::SqlState;
-use ::postgres::{Client, Config, GenericClient, NoTls, Row};
+use ::postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
 use custodian_core::event::PublicKey;
 use custodian_core::{ActorId, EventId, EventKind, LeafIndex, Party, Role, TreeSize};
 use custodian_ledger::registry::ActorRecord;
@@ -82,9 +84,113 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One connection per store. It is behind a mutex so that the store can be
 /// shared between threads; queries on one store still run one at a time, and
 /// parallel writers each open their own store.
+///
+/// The client is the synchronous `postgres` crate's, which blocks on a tokio
+/// runtime of its own: in an async program, call a store from a blocking
+/// thread (`spawn_blocking`, as the server does), never from a task. Dropping
+/// a store is safe anywhere.
 pub struct PostgresStore {
-    client: Mutex<Client>,
+    /// `Some` until the store is dropped. Boxed: the client holds a tokio
+    /// runtime, large enough to make every `AnyStore` large.
+    client: Option<Box<Mutex<Client>>>,
     target: String,
+    /// Prepared at the first commit on this connection (boxed: most stores
+    /// only read).
+    statements: Option<Box<CommitStatements>>,
+}
+
+/// The statements of a commit, prepared once per connection. Sent as text,
+/// each would cost a round trip of its own to be parsed at every commit, while
+/// the sequencer row is held and every other writer waits.
+#[derive(Clone)]
+struct CommitStatements {
+    lock: Statement,
+    next_indexes: Statement,
+    taken_ids: Statement,
+    leaves: Statement,
+    hashes: Statement,
+    checkpoint: Statement,
+    actors: Statement,
+    events: Statement,
+    advance: Statement,
+}
+
+impl CommitStatements {
+    fn prepare(client: &mut Client) -> Result<CommitStatements, StoreError> {
+        let mut prepare = |sql: &str| client.prepare(sql).map_err(backend);
+        Ok(CommitStatements {
+            lock: prepare("SELECT size FROM sequencer WHERE id = 1 FOR UPDATE")?,
+            // One statement, after the lock: under READ COMMITTED a statement
+            // sees what was committed before it started, so these must not
+            // be folded into the locking one, whose snapshot predates its wait.
+            next_indexes: prepare(
+                "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM leaves), \
+                        (SELECT coalesce(max(idx) + 1, 0) FROM hashes), \
+                        (SELECT coalesce(max(n) + 1, 0) FROM events)",
+            )?,
+            taken_ids: prepare("SELECT id FROM events WHERE id = ANY($1::text[])")?,
+            leaves: prepare(
+                "INSERT INTO leaves (idx, data, checkpoint_size) \
+                 SELECT t.idx, t.data, $3::bigint \
+                 FROM unnest($1::bigint[], $2::bytea[]) AS t(idx, data)",
+            )?,
+            hashes: prepare(
+                "INSERT INTO hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
+            )?,
+            checkpoint: prepare("INSERT INTO checkpoints (size, note) VALUES ($1::bigint, $2::text)")?,
+            actors: prepare(
+                "INSERT INTO actors \
+                 (id, role, party, public_key, name, registered_at, revoked_at, next_seq) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+                                      $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) \
+                 ON CONFLICT (id) DO UPDATE SET role = excluded.role, party = excluded.party, \
+                 public_key = excluded.public_key, name = excluded.name, \
+                 registered_at = excluded.registered_at, revoked_at = excluded.revoked_at, \
+                 next_seq = excluded.next_seq",
+            )?,
+            events: prepare(
+                "INSERT INTO events (n, id, leaf, position, kind) \
+                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])",
+            )?,
+            advance: prepare("UPDATE sequencer SET size = $1::bigint WHERE id = 1")?,
+        })
+    }
+}
+
+impl Drop for PostgresStore {
+    /// Closing the connection blocks on the client's runtime, which tokio
+    /// refuses on a thread that drives another runtime's tasks (a server
+    /// dropping its idle read connections as it stops): there the connection
+    /// is closed on a thread of its own.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return; // `client` is closed here, as it goes out of scope.
+        }
+        let slot = std::sync::Arc::new(Mutex::new(Some(client)));
+        let theirs = slot.clone();
+        let closing = std::thread::Builder::new()
+            .name("custodian-pg-close".into())
+            .spawn(move || {
+                drop(theirs.lock().unwrap_or_else(PoisonError::into_inner).take());
+            });
+        match closing {
+            // Waits for the close, so that a schema dropped next finds no
+            // session of ours.
+            Ok(thread) => {
+                let _ = thread.join();
+            }
+            // No thread: the connection is left open until the process ends
+            // rather than closed here, where closing it would panic.
+            Err(_) => {
+                if let Some(client) = slot.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    std::mem::forget(client);
+                }
+            }
+        }
+    }
 }
 
 /// A PostgreSQL error with its SQLSTATE, message and detail: the client's own
@@ -267,8 +373,9 @@ impl PostgresStore {
         };
         target.push_str(&format!(" (schema {schema})"));
         let store = PostgresStore {
-            client: Mutex::new(client),
+            client: Some(Box::new(Mutex::new(client))),
             target,
+            statements: None,
         };
         Ok((store, schema))
     }
@@ -277,7 +384,11 @@ impl PostgresStore {
     /// the server (an open transaction rolls back when dropped), so a poisoned
     /// lock is taken over.
     fn client(&self) -> MutexGuard<'_, Client> {
-        self.client.lock().unwrap_or_else(PoisonError::into_inner)
+        self.client
+            .as_ref()
+            .expect("the client is taken only by drop") // a local invariant
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn not_ours(&self, reason: String) -> StoreError {
@@ -573,17 +684,26 @@ impl Store for PostgresStore {
     }
 
     fn commit(&mut self, batch: AppendBatch) -> Result<(), StoreError> {
+        let st = match &self.statements {
+            Some(st) => st.clone(),
+            None => {
+                let st = Box::new(CommitStatements::prepare(&mut self.client())?);
+                self.statements = Some(st.clone());
+                st
+            }
+        };
         let mut client = self.client();
         let mut tx = client.transaction().map_err(backend)?;
         // The sequencer: every commit takes this row lock first, so commits from
         // all connections run one at a time. Under READ COMMITTED the statements
         // after it see everything the previous holder committed.
         let sequenced = tx
-            .query_opt("SELECT size FROM sequencer WHERE id = 1 FOR UPDATE", &[])
+            .query_opt(&st.lock, &[])
             .map_err(backend)?
             .ok_or_else(|| StoreError::Damaged("the sequencer row is missing".into()))?;
         let sequenced = from_db(column(&sequenced, 0, "sequencer")?, "sequencer")?;
-        let found = size_in(&mut tx)?;
+        let next = tx.query_one(&st.next_indexes, &[]).map_err(backend)?;
+        let found = from_db(column(&next, 0, "leaves")?, "leaves")?;
         // Pair the assertion (STYLE §5): the sequencer and the leaves agree.
         if found != sequenced {
             return Err(StoreError::Damaged(format!(
@@ -596,16 +716,8 @@ impl Store for PostgresStore {
                 found,
             });
         }
-        let first_hash = count_in(
-            &mut tx,
-            "SELECT coalesce(max(idx) + 1, 0) FROM hashes",
-            "hashes",
-        )?;
-        let first_event = count_in(
-            &mut tx,
-            "SELECT coalesce(max(n) + 1, 0) FROM events",
-            "events",
-        )?;
+        let first_hash = from_db(column(&next, 1, "hashes")?, "hashes")?;
+        let first_event = from_db(column(&next, 2, "events")?, "events")?;
 
         // Event ids already in the log: checked under the sequencer lock, so no
         // other writer can add one before this commit; the unique index on
@@ -618,9 +730,7 @@ impl Store for PostgresStore {
         }
         if !batch.events.is_empty() {
             let ids: Vec<&str> = batch.events.iter().map(|e| e.id.as_str()).collect();
-            let rows = tx
-                .query("SELECT id FROM events WHERE id = ANY($1)", &[&ids])
-                .map_err(backend)?;
+            let rows = tx.query(&st.taken_ids, &[&ids]).map_err(backend)?;
             let taken = rows
                 .iter()
                 .map(|r| column::<String>(r, 0, "events"))
@@ -648,13 +758,8 @@ impl Store for PostgresStore {
                 .map(|i| to_db(batch.size_before + i as u64))
                 .collect();
             let data: Vec<&[u8]> = leaves.iter().map(Vec::as_slice).collect();
-            tx.execute(
-                "INSERT INTO leaves (idx, data, checkpoint_size) \
-                 SELECT t.idx, t.data, $3::bigint \
-                 FROM unnest($1::bigint[], $2::bytea[]) AS t(idx, data)",
-                &[&idx, &data, &to_db(size_after)],
-            )
-            .map_err(backend)?;
+            tx.execute(&st.leaves, &[&idx, &data, &to_db(size_after)])
+                .map_err(backend)?;
             first = end;
         }
         for (chunk, hashes) in batch.hashes.chunks(STATEMENT_ROWS_MAX).enumerate() {
@@ -663,17 +768,10 @@ impl Store for PostgresStore {
                 .map(|i| to_db(offset + i))
                 .collect();
             let bytes: Vec<&[u8]> = hashes.iter().map(|h| &h.0[..]).collect();
-            tx.execute(
-                "INSERT INTO hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
-                &[&idx, &bytes],
-            )
-            .map_err(backend)?;
+            tx.execute(&st.hashes, &[&idx, &bytes]).map_err(backend)?;
         }
-        tx.execute(
-            "INSERT INTO checkpoints (size, note) VALUES ($1, $2)",
-            &[&to_db(size_after), &batch.checkpoint],
-        )
-        .map_err(backend)?;
+        tx.execute(&st.checkpoint, &[&to_db(size_after), &batch.checkpoint])
+            .map_err(backend)?;
         if !batch.actors.is_empty() {
             let a = &batch.actors;
             let ids: Vec<&str> = a.iter().map(|r| r.id.as_str()).collect();
@@ -686,14 +784,7 @@ impl Store for PostgresStore {
                 a.iter().map(|r| r.revoked_at.map(|l| to_db(l.0))).collect();
             let next_seq: Vec<i64> = a.iter().map(|r| to_db(r.next_seq)).collect();
             tx.execute(
-                "INSERT INTO actors \
-                 (id, role, party, public_key, name, registered_at, revoked_at, next_seq) \
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
-                                      $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) \
-                 ON CONFLICT (id) DO UPDATE SET role = excluded.role, party = excluded.party, \
-                 public_key = excluded.public_key, name = excluded.name, \
-                 registered_at = excluded.registered_at, revoked_at = excluded.revoked_at, \
-                 next_seq = excluded.next_seq",
+                &st.actors,
                 &[
                     &ids,
                     &roles,
@@ -714,18 +805,11 @@ impl Store for PostgresStore {
             let leaves: Vec<i64> = e.iter().map(|e| to_db(e.leaf.0)).collect();
             let positions: Vec<i64> = e.iter().map(|e| i64::from(e.position)).collect();
             let kinds: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
-            tx.execute(
-                "INSERT INTO events (n, id, leaf, position, kind) \
-                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])",
-                &[&n, &ids, &leaves, &positions, &kinds],
-            )
-            .map_err(backend)?;
+            tx.execute(&st.events, &[&n, &ids, &leaves, &positions, &kinds])
+                .map_err(backend)?;
         }
-        tx.execute(
-            "UPDATE sequencer SET size = $1 WHERE id = 1",
-            &[&to_db(size_after)],
-        )
-        .map_err(backend)?;
+        tx.execute(&st.advance, &[&to_db(size_after)])
+            .map_err(backend)?;
         tx.commit().map_err(backend)
     }
 }

@@ -6,6 +6,10 @@
 //! The child is this same test binary, re-run with `CUSTODIAN_CRASH_CHILD` set
 //! and filtered to `crash_child`; without that variable `crash_child` returns at
 //! once. Reproduce a failure with the seed it prints: `CUSTODIAN_CRASH_SEED=<n>`.
+//!
+//! SQLite only, whatever `CUSTODIAN_TEST_STORE` says: it tests the embedded
+//! file's own durability (WAL, `synchronous=FULL`); PostgreSQL's is the
+//! server's commit.
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! State-machine property test (STYLE §7, proptest "state machine" chapter) on a
 //! real SQLite log: the model and its checks are in `model_harness`, shared with
-//! the PostgreSQL store's tests.
+//! the PostgreSQL store's tests, which run it on PostgreSQL
+//! (`postgres.rs`, `the_log_follows_the_model`), so this one stays on SQLite.
 
 mod common;
 mod model_harness;

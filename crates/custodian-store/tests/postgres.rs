@@ -7,7 +7,8 @@
 //! starts one). Without it, or when it cannot be reached, each test says so and
 //! passes, except under `CI=true`, where it fails: CI must not skip them.
 //! Every test works in a schema of its own, created for it and dropped after,
-//! so the tests run in parallel on one database.
+//! so the tests run in parallel on one database (`custodian_store::testing`,
+//! shared with the CLI's and the server's suites).
 #![cfg(feature = "postgres")]
 
 mod common;
@@ -24,134 +25,10 @@ use custodian_store::audit::{audit, Check};
 use custodian_store::log::{genesis_submission, AppendError, AppendReceipt, Log};
 use custodian_store::postgres::PostgresStore;
 use custodian_store::sqlite::SqliteStore;
+use custodian_store::testing::{pg_server, Schema};
 use custodian_store::{AppendBatch, Meta, Store, StoreError};
-use postgres::{Client, NoTls};
-use std::io::Write;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Barrier, OnceLock};
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
-
-const URL_ENV: &str = "CUSTODIAN_PG_URL";
-
-/// The server's connection string, or `None` after saying once why the tests
-/// skip. Under `CI=true` a missing or unreachable server fails every test.
-fn server() -> Option<&'static str> {
-    static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
-    let ci = std::env::var("CI").as_deref() == Ok("true");
-    let found = SERVER.get_or_init(|| {
-        let found = reach_server();
-        if let (Err(why), false) = (&found, ci) {
-            // Straight to stderr, past the test harness's capture, so that a
-            // plain `cargo test` shows the skip.
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipping the PostgreSQL store's tests: {why} \
-                 (e.g. {URL_ENV}=postgres://custodian:custodian@127.0.0.1:5432/custodian_test)"
-            );
-        }
-        found
-    });
-    match found {
-        Ok(url) => Some(url),
-        Err(why) if ci => {
-            panic!("{why}, and CI=true: the PostgreSQL store's tests must run in CI (.ci/run starts the server)")
-        }
-        Err(_) => None,
-    }
-}
-
-fn reach_server() -> Result<String, String> {
-    let url = std::env::var(URL_ENV).map_err(|_| format!("{URL_ENV} is not set"))?;
-    let mut config: postgres::Config = url
-        .parse()
-        .map_err(|e| format!("{URL_ENV} does not parse: {e}"))?;
-    config.connect_timeout(Duration::from_secs(5));
-    config.connect(NoTls).map_err(|e| {
-        let cause = match (e.as_db_error(), std::error::Error::source(&e)) {
-            (Some(db), _) => db.message().to_string(),
-            (None, Some(source)) => format!("{e}: {source}"),
-            (None, None) => e.to_string(),
-        };
-        format!("the server of {URL_ENV} cannot be reached: {cause}")
-    })?;
-    Ok(url)
-}
-
-fn admin(server: &str) -> Client {
-    Client::connect(server, NoTls).expect("connect to the test server")
-}
-
-/// A schema of its own for one test, dropped with everything in it at the end.
-struct Schema {
-    server: &'static str,
-    name: String,
-    url: String,
-}
-
-impl Schema {
-    fn new(server: &'static str, tag: &str) -> Schema {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let name = format!(
-            "custodian_test_{tag}_{}_{}_{nanos}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        admin(server)
-            .batch_execute(&format!("CREATE SCHEMA {name}"))
-            .expect("create the test schema");
-        let url = if server.starts_with("postgres://") || server.starts_with("postgresql://") {
-            let sep = if server.contains('?') { '&' } else { '?' };
-            format!("{server}{sep}options=-csearch_path%3D{name}")
-        } else {
-            format!("{server} options='-csearch_path={name}'")
-        };
-        Schema { server, name, url }
-    }
-
-    fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// A connection of its own in this schema, for raw SQL.
-    fn sql(&self) -> Client {
-        Client::connect(&self.url, NoTls).expect("connect to the test schema")
-    }
-
-    /// A new schema holding a copy of this one's tables and rows.
-    fn copy(&self, tag: &str) -> Schema {
-        let copy = Schema::new(self.server, tag);
-        let mut c = admin(self.server);
-        for table in [
-            "meta",
-            "sequencer",
-            "leaves",
-            "hashes",
-            "checkpoints",
-            "actors",
-            "events",
-        ] {
-            c.batch_execute(&format!(
-                "CREATE TABLE {to}.{table} (LIKE {from}.{table} INCLUDING ALL); \
-                 INSERT INTO {to}.{table} SELECT * FROM {from}.{table};",
-                to = copy.name,
-                from = self.name
-            ))
-            .expect("copy a table");
-        }
-        copy
-    }
-}
-
-impl Drop for Schema {
-    fn drop(&mut self) {
-        if let Ok(mut c) = Client::connect(self.server, NoTls) {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-        }
-    }
-}
 
 fn meta() -> Meta {
     Meta {
@@ -239,14 +116,14 @@ fn replay(reference: &World, schema: &Schema) -> Log<PostgresStore> {
 
 #[test]
 fn create_open_and_refusals() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let schema = Schema::new(server, "create");
     let store = PostgresStore::create(schema.url(), &meta()).expect("create");
     assert_eq!(store.meta().expect("meta"), meta());
     assert_eq!(store.tree_size().expect("size"), TreeSize(0));
     assert_eq!(store.latest_checkpoint().expect("latest"), None);
     assert_eq!(store.hash_count().expect("hashes"), 0);
-    assert!(store.target().contains(&schema.name), "{}", store.target());
+    assert!(store.target().contains(schema.name()), "{}", store.target());
     drop(store);
 
     let reopened = PostgresStore::open(schema.url()).expect("open");
@@ -305,7 +182,7 @@ fn create_open_and_refusals() {
 /// the same log; so do the Merkle proofs built on them.
 #[test]
 fn reads_equal_the_sqlite_store() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let dir = TempDir::new("pg-reads");
     let reference = populated(&dir.path("reference.db"), 12);
     let schema = Schema::new(server, "reads");
@@ -430,7 +307,7 @@ fn reads_equal_the_sqlite_store() {
 #[test]
 fn the_log_follows_the_model() {
     use proptest::test_runner::{Config, TestRunner};
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let mut runner = TestRunner::new(Config {
         cases: 32,
         // Failures print the shrunk operations; there is no source file to
@@ -454,7 +331,7 @@ fn the_log_follows_the_model() {
 /// audit must fail at the entry and check named, as on SQLite (`tamper.rs`).
 #[test]
 fn tampered_rows_fail_the_audit() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let dir = TempDir::new("pg-tamper");
     let reference = populated(&dir.path("reference.db"), 12);
     let original = Schema::new(server, "tamper");
@@ -549,7 +426,7 @@ fn tampered_rows_fail_the_audit() {
 /// `Conflict` and nothing of it is applied; prepared again, it lands.
 #[test]
 fn an_overtaken_append_conflicts_and_applies_nothing() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let schema = Schema::new(server, "conflict");
     let writers = vec!["w-0".to_string(), "w-1".to_string()];
     let log = log_with_writers(&schema, &writers);
@@ -603,7 +480,7 @@ fn an_overtaken_append_conflicts_and_applies_nothing() {
 /// an append waits, and lands when it is released.
 #[test]
 fn a_commit_waits_for_the_sequencer() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let schema = Schema::new(server, "sequencer");
     let mut log = log_with_writers(&schema, &["w-0".to_string()]);
     let size = log.size().expect("size").0;
@@ -652,7 +529,7 @@ fn a_commit_waits_for_the_sequencer() {
 fn concurrent_writers_keep_one_log() {
     const WRITERS: usize = 8;
     const APPENDS: u64 = 25;
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let schema = Arc::new(Schema::new(server, "concurrent"));
     let writers: Vec<String> = (0..WRITERS).map(|w| format!("writer-{w}")).collect();
     let log = log_with_writers(&schema, &writers);
@@ -736,7 +613,7 @@ fn concurrent_writers_keep_one_log() {
 /// A new, empty log reads and audits the same on both stores.
 #[test]
 fn a_new_log_is_empty_on_both_stores() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let dir = TempDir::new("pg-empty");
     let lite = SqliteStore::create(&dir.path("empty.db"), &meta()).expect("sqlite");
     let schema = Schema::new(server, "emptylog");
@@ -754,7 +631,7 @@ fn a_new_log_is_empty_on_both_stores() {
 /// hashes or events) is written in several, in order, in one transaction.
 #[test]
 fn a_large_batch_is_written_in_several_statements() {
-    let Some(server) = server() else { return };
+    let Some(server) = pg_server() else { return };
     let schema = Schema::new(server, "large");
     let mut store = PostgresStore::create(schema.url(), &meta()).expect("create");
     // Store::commit does not interpret the bytes: synthetic rows will do.
@@ -810,4 +687,24 @@ fn a_large_batch_is_written_in_several_statements() {
         })
         .expect("visit");
     assert_eq!(n, events.len() as u64);
+}
+
+/// A server drops its idle read connections inside its runtime as it stops:
+/// closing a store there must not panic (the client blocks on a runtime of
+/// its own, which tokio refuses inside another).
+#[test]
+fn a_store_dropped_inside_an_async_runtime_closes_cleanly() {
+    let Some(server) = pg_server() else { return };
+    let schema = Schema::new(server, "droprt");
+    let store = PostgresStore::create(schema.url(), &meta()).expect("create");
+    let again = PostgresStore::open(schema.url()).expect("open");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        drop(store);
+        drop(again);
+    });
+    // Both sessions are gone: the schema drops at once, and a new store opens.
+    PostgresStore::open(schema.url()).expect("open after the drop");
 }

@@ -1,6 +1,10 @@
 //! Tamper tests on real database files: every change to a stored row, every
 //! deleted, inserted or reordered row, and a swapped key make the audit fail and
 //! name the entry and the check (issue 3, point 7).
+//!
+//! SQLite only, whatever `CUSTODIAN_TEST_STORE` says: these tests change the
+//! bytes of the database file. The same tampering on PostgreSQL rows is in
+//! `postgres.rs` (`tampered_rows_fail_the_audit`).
 
 mod common;
 

@@ -3,17 +3,21 @@
 //! hashes computed independently of the store, partial tiles becoming full
 //! across exports, entry bundles, refusals (fork, rollback, a changed full tile),
 //! and a client that fails on any flipped byte of any file.
+//!
+//! The logs live on the store the suite runs on (`CUSTODIAN_TEST_STORE`,
+//! `custodian_store::testing`): the export reads only the `Store` trait.
 
 mod common;
 
-use common::{key, populated, TempDir};
+use common::{key, populate, world_at, TempDir};
 use custodian_core::{LeafIndex, SignedSubmission, TreeSize};
 use custodian_ledger::checkpoint::{sign_checkpoint, Checkpoint};
 use custodian_ledger::hash::{empty_root, leaf_hash, node_hash};
 use custodian_ledger::keys::{SigningKey, VerifierKey};
 use custodian_ledger::tree::Frontier;
 use custodian_ledger::Hash;
-use custodian_store::sqlite::SqliteStore;
+use custodian_store::any::AnyStore;
+use custodian_store::testing::TestTarget;
 use custodian_store::tiles::{
     bundles_for_size, decode_bundle, encode_bundle, tiles_for_size, verify_tiles, write_tiles,
     Bundle, BundleForm, DirSource, Tile, TileClient, TileExport, TilePath, TilesError, TilesReport,
@@ -30,7 +34,9 @@ const ORIGIN: &str = "custodian.test/tiles";
 /// by the ledger's frontier and its checkpoints signed by the log key: logs of any
 /// size in a second, without the append path's signatures.
 struct Synthetic {
-    store: SqliteStore,
+    // Dropped before `_target`, whose schema (under PostgreSQL) goes with it.
+    store: AnyStore,
+    _target: TestTarget,
     key: SigningKey,
     leaves: Vec<Vec<u8>>,
     frontier: Frontier,
@@ -39,8 +45,9 @@ struct Synthetic {
 impl Synthetic {
     fn create(path: &Path) -> Synthetic {
         let key = key(ORIGIN);
-        let store = SqliteStore::create(
-            path,
+        let target = TestTarget::new("tiles", path);
+        let store = AnyStore::create(
+            target.target(),
             &Meta {
                 origin: ORIGIN.into(),
                 verifier_key: key.verifier().to_text(),
@@ -49,6 +56,7 @@ impl Synthetic {
         .expect("create store");
         Synthetic {
             store,
+            _target: target,
             key,
             leaves: Vec::new(),
             frontier: Frontier::new(),
@@ -749,7 +757,9 @@ fn entries_over_65535_bytes_go_to_large_bundles_untruncated() {
 #[test]
 fn a_real_log_exports_its_signed_submissions() {
     let dir = TempDir::new("tiles-real");
-    let world = populated(&dir.path("log.db"), 6);
+    let target = TestTarget::new("tilesreal", &dir.path("log.db"));
+    let mut world = world_at(target.target());
+    populate(&mut world, 6);
     let store = world.log.store();
     let out = dir.path("tiles");
     write_tiles(store, &out).unwrap();

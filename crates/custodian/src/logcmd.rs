@@ -37,7 +37,9 @@ pub(crate) fn read_log_key(cli: &Cli) -> anyhow::Result<SigningKey> {
 
 /// `custodian init`.
 pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
-    let db = cli.db_path();
+    // A file path or a PostgreSQL URL; shown only through its `Display`, which
+    // hides a URL's password.
+    let db = cli.db_target();
     let log_key_path = cli.log_key_path();
     let admin = ActorId::parse(&args.admin).context("--admin")?;
     let party = Party::parse(&args.admin_party).context("--admin-party")?;
@@ -45,7 +47,13 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
         .admin_key_out
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{admin}.key")));
-    for path in [&db, &log_key_path, &admin_key_path] {
+    // A PostgreSQL log is checked by the store: `create` refuses a schema that
+    // holds any table.
+    for path in db
+        .file()
+        .into_iter()
+        .chain([&*log_key_path, &*admin_key_path])
+    {
         if path.exists() {
             bail!("{}: already exists; refusing to overwrite it (choose another --db, --log-key or --admin-key-out)", path.display());
         }
@@ -57,7 +65,7 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
         origin: args.origin.clone(),
         verifier_key: log_key.verifier().to_text(),
     };
-    let store = AnyStore::create(&cli.db_target(), &meta)?;
+    let store = AnyStore::create(&db, &meta)?;
     write_secret(&log_key_path, &log_key.to_text())?;
     write_secret(&admin_key_path, &admin_key.to_text())?;
     let mut log = Log::open(store)?;
@@ -80,7 +88,7 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
     };
     if cli.json {
         output::json(&json!({
-            "db": db.display().to_string(),
+            "db": db.to_string(),
             "origin": args.origin,
             "verifier_key": meta.verifier_key,
             "log_key_file": log_key_path.display().to_string(),
@@ -91,7 +99,7 @@ pub fn init(cli: &Cli, args: &InitArgs) -> CmdResult {
             "tree_size": receipt.size.0,
         }));
     } else {
-        println!("created {} (log {:?})", db.display(), args.origin);
+        println!("created {db} (log {:?})", args.origin);
         println!(
             "log signing key:   {} (keep it secret; needed to append)",
             log_key_path.display()

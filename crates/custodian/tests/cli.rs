@@ -1,5 +1,6 @@
 //! Drives the real `custodian` binary (STYLE §7, "Drive the real binary"):
-//! stdout, stderr and exit codes, on real database files.
+//! stdout, stderr and exit codes, on real databases: SQLite files, or
+//! PostgreSQL schemas with `CUSTODIAN_TEST_STORE=postgres` (`common::Dir`).
 
 mod common;
 
@@ -24,9 +25,14 @@ fn verify_inclusion_fails(dir: &Dir, checkpoint: &str, proof: &str, code: i32) -
     )
 }
 
-/// A log with an administrator, a state officer and an inspector.
+/// A log with an administrator, a state officer and an inspector, on the
+/// store the suite runs on.
 fn setup(tag: &str) -> Dir {
-    let dir = Dir::new(tag);
+    init(Dir::new(tag))
+}
+
+/// `setup` in `dir`.
+fn init(dir: Dir) -> Dir {
     dir.ok(&["init", "--origin", "custodian.test/cli", "--empty-registry"]);
     dir.ok(&["key", "generate", "xaa-officer-1"]);
     dir.ok(&["key", "generate", "xaa-officer-2"]);
@@ -487,7 +493,9 @@ fn approvals_are_checked() {
 
 #[test]
 fn audit_of_a_tampered_database_exits_3_and_names_the_entry() {
-    let dir = setup("tamper");
+    // SQLite by nature: the test changes the database file's rows with
+    // rusqlite (the same on PostgreSQL rows: custodian-store's postgres.rs).
+    let dir = init(Dir::sqlite("tamper"));
     dir.write("e.jsonl", &format!("{SITE}\n"));
     dir.ok(&["log", "append", "e.jsonl", "--key", "xaa-officer-1.key"]);
     {
@@ -500,13 +508,15 @@ fn audit_of_a_tampered_database_exits_3_and_names_the_entry() {
 
 #[test]
 fn database_that_is_not_ours_is_refused() {
-    let dir = Dir::new("notours");
+    // SQLite by nature: the database is a file of someone else's (the same for
+    // a PostgreSQL schema: custodian-store's postgres.rs).
+    let dir = Dir::sqlite("notours");
     dir.write("custodian.db", "hello");
     let err = dir.fails(&["audit"], 1);
     assert!(err.contains("not a Custodian database"), "{err}");
     let err = dir.fails(&["init"], 1);
     assert!(err.contains("already exists"), "{err}");
-    let err = Dir::new("missing").fails(&["log", "head"], 1);
+    let err = Dir::sqlite("missing").fails(&["log", "head"], 1);
     assert!(err.contains("custodian init"), "{err}");
 }
 
@@ -561,7 +571,8 @@ fn merkle_command_reproduces_the_reference_vectors() {
 
 #[test]
 fn demo_runs_end_to_end() {
-    let dir = Dir::new("demo");
+    // SQLite by nature: the demo writes SQLite files only.
+    let dir = Dir::sqlite("demo");
     let out = dir.ok(&["demo"]);
     for want in [
         "1. Created the log",

@@ -354,11 +354,13 @@ fn a_tampered_reveal_becomes_a_finding_and_bad_input_is_refused() {
 
 #[test]
 fn the_escrow_scenario_finds_the_undeclared_site_with_evidence() {
-    let dir = Dir::new("escrow-scenario");
+    let mut dir = Dir::new("escrow-scenario");
     let out = dir.ok(&["--db", "s.db", "escrow", "scenario"]);
+    // The scenario writes an SQLite file; what reads it runs on the suite's store.
+    dir.adopt("s.db");
     assert!(out.contains("FINDING undeclared (closed)"), "{out}");
     assert!(out.contains("Evidence, verified offline"), "{out}");
-    let v = json(&dir.ok(&["--db", "s.db", "--json", "escrow", "verify"]));
+    let v = json(&dir.ok(&["--json", "escrow", "verify"]));
     let kinds: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -378,9 +380,7 @@ fn the_escrow_scenario_finds_the_undeclared_site_with_evidence() {
         out.contains("= 7 warheads  bound to xaa-2026 deployed_warheads (opened 9): FINDING reported_total_disagrees"),
         "{out}"
     );
-    let shown = json(&dir.ok(&[
-        "--db", "s.db", "--json", "review", "report", "show", "XAA", "2026",
-    ]));
+    let shown = json(&dir.ok(&["--json", "review", "report", "show", "XAA", "2026"]));
     let verdicts: Vec<&str> = shown["bindings"]
         .as_array()
         .unwrap()
@@ -399,7 +399,7 @@ fn the_escrow_scenario_finds_the_undeclared_site_with_evidence() {
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
     assert_eq!(events, ["review.report", "escrow.commit"], "{shown}");
-    dir.ok(&["--db", "s.db", "audit"]);
+    dir.ok(&["audit"]);
 }
 
 /// XAA's report to the 2026 cycle: `deployed` deployed strategic warheads of

@@ -15,9 +15,12 @@ use custodian_custody::{Custody, CustodyRule};
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::sign_submission;
 use custodian_server::{BoxError, Ledger, Limits, RuleFactory};
+use custodian_store::any::{AnyStore, Target};
 use custodian_store::log::{genesis_submission, Log};
-use custodian_store::sqlite::SqliteStore;
-use custodian_store::{Meta, Store};
+use custodian_store::testing::TestTarget;
+use custodian_store::{
+    AppendBatch, EventLocation, EventRow, Meta, Store, StoreError, StoredCheckpoint, StoredLeaf,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,11 +79,16 @@ pub fn officer(n: usize) -> String {
     format!("xaa-officer-{n}")
 }
 
-/// A log on disk and the signing side of its actors; the server owns the
-/// writing, this only signs and reads.
+/// A log and the signing side of its actors; the server owns the writing,
+/// this only signs and reads. The log is on the store the suite runs on
+/// (`CUSTODIAN_TEST_STORE`, `custodian_store::testing`): the SQLite file `db`,
+/// or a PostgreSQL schema of its own, dropped with the world.
 pub struct World {
     pub dir: TempDir,
+    /// The SQLite file (under PostgreSQL, unused).
     pub db: PathBuf,
+    /// Where the log is: `db`, or the schema.
+    pub target: TestTarget,
     pub log_key: SigningKey,
     seqs: BTreeMap<String, u64>,
     events: u64,
@@ -91,11 +99,21 @@ impl World {
     /// an inspector, then `sites` site registrations by officer 1, one per
     /// submission.
     pub fn create(tag: &str, officers: usize, sites: u64) -> World {
+        // Off the async test's thread: see [`WorldStore`].
+        std::thread::scope(|s| {
+            s.spawn(|| World::create_here(tag, officers, sites))
+                .join()
+                .expect("create the world")
+        })
+    }
+
+    fn create_here(tag: &str, officers: usize, sites: u64) -> World {
         let dir = TempDir::new(tag);
         let db = dir.path("log.db");
+        let target = TestTarget::new(tag, &db);
         let log_key = key(ORIGIN);
-        let store = SqliteStore::create(
-            &db,
+        let store = AnyStore::create(
+            target.target(),
             &Meta {
                 origin: ORIGIN.into(),
                 verifier_key: log_key.verifier().to_text(),
@@ -116,6 +134,7 @@ impl World {
         let mut world = World {
             dir,
             db,
+            target,
             log_key,
             seqs: [("admin".to_string(), 1)].into_iter().collect(),
             events: 0,
@@ -178,9 +197,19 @@ impl World {
         .expect("sign")
     }
 
-    /// A read-only look at the store.
-    pub fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.db).expect("open store")
+    /// A connection of the test's own to the store, usable in an async test.
+    pub fn store(&self) -> WorldStore {
+        let target = self.target();
+        WorldStore(std::sync::Mutex::new(std::thread::scope(|s| {
+            s.spawn(|| AnyStore::open(target).expect("open store"))
+                .join()
+                .expect("open store")
+        })))
+    }
+
+    /// Where the log is, for [`Ledger::open`].
+    pub fn target(&self) -> &Target {
+        self.target.target()
     }
 
     pub fn size(&self) -> u64 {
@@ -193,18 +222,129 @@ impl World {
     }
 
     pub fn ledger_with(&self, limits: Limits, rules: RuleFactory) -> Ledger {
-        Ledger::open(
-            &custodian_store::any::Target::File(self.db.clone()),
-            self.log_key.clone(),
-            rules,
-            limits,
-        )
-        .expect("open ledger")
+        // Off the async test's thread: see [`WorldStore`].
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                Ledger::open(self.target(), self.log_key.clone(), rules, limits)
+                    .expect("open ledger")
+            })
+            .join()
+            .expect("open ledger")
+        })
     }
 
     /// The router over this log with default limits.
     pub fn app(&self) -> Router {
         custodian_server::app(self.ledger(Limits::default()))
+    }
+}
+
+/// A [`World`]'s store for a test's own reads and writes, usable inside an
+/// async test: every call runs on a thread of its own, because the
+/// PostgreSQL client blocks on a tokio runtime of its own, which tokio refuses
+/// on a thread that drives the test's runtime. (SQLite would not mind; both
+/// take the same path.)
+pub struct WorldStore(std::sync::Mutex<AnyStore>);
+
+impl WorldStore {
+    fn call<T: Send>(&self, f: impl FnOnce(&mut AnyStore) -> T + Send) -> T {
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut store = self
+                    .0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                f(&mut store)
+            })
+            .join()
+            .expect("a store call panicked")
+        })
+    }
+}
+
+impl Store for WorldStore {
+    fn meta(&self) -> Result<Meta, StoreError> {
+        self.call(|s| s.meta())
+    }
+    fn tree_size(&self) -> Result<custodian_core::TreeSize, StoreError> {
+        self.call(|s| s.tree_size())
+    }
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<custodian_ledger::Hash>, StoreError> {
+        self.call(|s| s.read_hashes(indexes))
+    }
+    fn read_leaves(&self, from: u64, to: u64) -> Result<Vec<StoredLeaf>, StoreError> {
+        self.call(|s| s.read_leaves(from, to))
+    }
+    fn read_hash_range(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, custodian_ledger::Hash)>, StoreError> {
+        self.call(|s| s.read_hash_range(from, to))
+    }
+    fn hash_count(&self) -> Result<u64, StoreError> {
+        self.call(|s| s.hash_count())
+    }
+    fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.call(|s| s.checkpoints())
+    }
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.call(|s| s.latest_checkpoint())
+    }
+    fn actors(&self) -> Result<Vec<custodian_ledger::registry::ActorRecord>, StoreError> {
+        self.call(|s| s.actors())
+    }
+    fn event_location(&self, id: &EventId) -> Result<Option<EventLocation>, StoreError> {
+        self.call(|s| s.event_location(id))
+    }
+    fn visit_events(
+        &self,
+        from: u64,
+        limit: u64,
+        visit: &mut dyn FnMut(EventRow<'_>) -> bool,
+    ) -> Result<u64, StoreError> {
+        // The rows are fetched on the store's thread, then shown here.
+        let rows = self.call(|s| {
+            let mut rows = Vec::new();
+            s.visit_events(from, limit, &mut |r| {
+                rows.push((
+                    r.n,
+                    r.id.to_string(),
+                    r.leaf,
+                    r.position,
+                    r.kind.to_string(),
+                ));
+                true
+            })
+            .map(|_| rows)
+        })?;
+        let mut shown = 0;
+        for (n, id, leaf, position, kind) in &rows {
+            shown += 1;
+            let row = EventRow {
+                n: *n,
+                id,
+                leaf: *leaf,
+                position: *position,
+                kind,
+            };
+            if !visit(row) {
+                break;
+            }
+        }
+        Ok(shown)
+    }
+    fn leaves_with_event_kind(
+        &self,
+        kind: custodian_core::EventKind,
+    ) -> Result<Vec<u64>, StoreError> {
+        self.call(|s| s.leaves_with_event_kind(kind))
+    }
+    fn event_count(&self) -> Result<u64, StoreError> {
+        self.call(|s| s.event_count())
+    }
+    fn commit(&mut self, batch: AppendBatch) -> Result<(), StoreError> {
+        self.call(|s| s.commit(batch))
     }
 }
 
@@ -359,4 +499,104 @@ pub async fn served_size(app: &Router) -> u64 {
 
 pub fn db_path(world: &World) -> &Path {
     &world.db
+}
+
+// ---------------------------------------------------------------------------
+// Signed reads and hand-built submissions (access control, tiles).
+// ---------------------------------------------------------------------------
+
+/// The server's clock, as a signed read states it.
+pub fn now_utc() -> UtcTime {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64;
+    UtcTime::from_unix_seconds(seconds).expect("a time in years 0 to 9999")
+}
+
+/// A nonce never used before in this process (a counter and the clock,
+/// hashed: tests need uniqueness, not secrecy).
+pub fn fresh_nonce() -> [u8; 16] {
+    use sha2::Digest;
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let digest = sha2::Sha256::digest(format!("nonce {} {n} {nanos}", std::process::id()));
+    let mut nonce = [0u8; 16];
+    nonce.copy_from_slice(&digest[..16]);
+    nonce
+}
+
+/// The `Authorization` header of a signed read of `uri` by `actor` (its key
+/// is [`key`]`(actor)`), now, with a fresh nonce.
+pub fn signed_read(actor: &str, method: &str, uri: &str) -> String {
+    custodian_server::auth::sign_read(&key(actor), ORIGIN, method, uri, now_utc(), &fresh_nonce())
+}
+
+/// GETs `uri` with this `Authorization` header.
+pub async fn get_with(app: &Router, uri: &str, authorization: &str) -> Reply {
+    send(
+        app,
+        Request::builder()
+            .uri(uri)
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+/// GETs `uri` as `actor` (a signed read), or as the public for `None`.
+pub async fn get_as(app: &Router, actor: Option<&str>, uri: &str) -> Reply {
+    match actor {
+        Some(actor) => get_with(app, uri, &signed_read(actor, "GET", uri)).await,
+        None => get(app, uri).await,
+    }
+}
+
+/// Submission `seq` of `actor`, one event per `(kind, payload)`, built from
+/// JSON and signed with [`key`]`(actor)`; `tag` keeps event ids unique.
+pub fn sign_events(actor: &str, seq: u64, tag: &str, events: &[(&str, Value)]) -> SignedSubmission {
+    let events: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, payload))| {
+            serde_json::json!({
+                "v": 1,
+                "id": format!("{actor}:{seq}:{tag}{i}"),
+                "time": "2026-01-06T10:00:00Z",
+                "actor": actor,
+                "kind": kind,
+                "payload": payload,
+                "approvals": [],
+            })
+        })
+        .collect();
+    let (submission, _) = SignedSubmission::parse_json(serde_json::json!({
+        "v": 1, "log": ORIGIN, "actor": actor, "seq": seq, "events": events,
+    }))
+    .unwrap_or_else(|e| panic!("a valid submission of {actor}: {e:?}"));
+    sign_submission(submission, &key(actor)).expect("sign")
+}
+
+/// The `actor.register` payload, as JSON, of an actor whose key is [`key`]`(id)`.
+pub fn register_json(id: &str, role: Role, party: &str) -> Value {
+    serde_json::json!({
+        "actor": id,
+        "role": role.as_str(),
+        "party": party,
+        "public_key": custodian_core::encoding::base64(&key(id).verifier().public_key()),
+    })
+}
+
+/// The `seq` the log expects next from `actor` (1 for an unknown actor).
+pub fn next_seq<S: Store>(store: &S, actor: &str) -> u64 {
+    store
+        .actors()
+        .expect("actors")
+        .into_iter()
+        .find(|r| r.id.as_str() == actor)
+        .map_or(1, |r| r.next_seq)
 }

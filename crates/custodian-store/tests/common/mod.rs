@@ -8,9 +8,10 @@ use custodian_core::{
 };
 use custodian_ledger::keys::SigningKey;
 use custodian_ledger::submission::{approve, sign_submission};
+use custodian_store::any::AnyStore;
 use custodian_store::log::{genesis_submission, Log};
 use custodian_store::sqlite::SqliteStore;
-use custodian_store::Meta;
+use custodian_store::{Meta, Store};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -55,8 +56,10 @@ pub fn key(name: &str) -> SigningKey {
     SigningKey::from_seed(name, seed).expect("valid key name")
 }
 
-pub struct World {
-    pub log: Log<SqliteStore>,
+/// A log and the signing side of its actors, on any store: SQLite unless the
+/// test says otherwise.
+pub struct World<S: Store = SqliteStore> {
+    pub log: Log<S>,
     pub log_key: SigningKey,
     pub seqs: std::collections::BTreeMap<String, u64>,
 }
@@ -65,19 +68,43 @@ pub fn actor(id: &str) -> ActorId {
     ActorId::parse(id).expect("valid actor id")
 }
 
+/// The fixed facts of the tests' logs.
+pub fn meta() -> Meta {
+    Meta {
+        origin: ORIGIN.into(),
+        verifier_key: key(ORIGIN).verifier().to_text(),
+    }
+}
+
 impl World {
-    /// A new log at `path` with an administrator and two state officers and an
-    /// inspector registered.
+    /// A new SQLite log at `path` with an administrator and two state officers
+    /// and an inspector registered.
     pub fn create(path: &Path) -> World {
+        World::create_on(SqliteStore::create(path, &meta()).expect("create store"))
+    }
+
+    /// A site registration payload, cheap filler for tests.
+    pub fn site(n: u64) -> Payload {
+        Payload::SiteRegister(SiteRegister {
+            site: custodian_core::ids::SiteId::parse(&format!("site-{n}")).expect("site id"),
+            name: format!("Site {n}"),
+            state: StateCode::parse("XAA").expect("state"),
+            site_type: "storage".into(),
+        })
+    }
+}
+
+/// A new log at `target` (`custodian_store::testing::TestTarget`), as
+/// [`World::create`] makes it.
+pub fn world_at(target: &custodian_store::any::Target) -> World<AnyStore> {
+    World::create_on(AnyStore::create(target, &meta()).expect("create store"))
+}
+
+impl<S: Store> World<S> {
+    /// A new log in the empty `store` with an administrator and two state
+    /// officers and an inspector registered.
+    pub fn create_on(store: S) -> World<S> {
         let log_key = key(ORIGIN);
-        let store = SqliteStore::create(
-            path,
-            &Meta {
-                origin: ORIGIN.into(),
-                verifier_key: log_key.verifier().to_text(),
-            },
-        )
-        .expect("create store");
         let mut log = Log::open(store).expect("open log");
         let genesis = genesis_submission(
             ORIGIN,
@@ -158,26 +185,21 @@ impl World {
     pub fn append(&mut self, subs: &[SignedSubmission]) {
         self.log.append(subs, &self.log_key).expect("append");
     }
-
-    /// A site registration payload, cheap filler for tests.
-    pub fn site(n: u64) -> Payload {
-        Payload::SiteRegister(SiteRegister {
-            site: custodian_core::ids::SiteId::parse(&format!("site-{n}")).expect("site id"),
-            name: format!("Site {n}"),
-            state: StateCode::parse("XAA").expect("state"),
-            site_type: "storage".into(),
-        })
-    }
 }
 
 /// A log with `appends` more appends of a few events each, some with approvals.
 pub fn populated(path: &Path, appends: u64) -> World {
     let mut w = World::create(path);
+    populate(&mut w, appends);
+    w
+}
+
+/// `appends` more appends to `w`, as [`populated`] makes them.
+pub fn populate<S: Store>(w: &mut World<S>, appends: u64) {
     for i in 0..appends {
         let payloads = (0..(i % 3 + 1)).map(|k| World::site(i * 10 + k)).collect();
         let approvers: &[&str] = if i % 2 == 0 { &["xaa-officer-2"] } else { &[] };
         let s = w.sign("xaa-officer-1", payloads, approvers);
         w.append(&[s]);
     }
-    w
 }
