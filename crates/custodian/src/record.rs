@@ -106,17 +106,90 @@ impl Rules {
         signed: &SignedSubmission,
     ) -> Result<(), RuleError> {
         for (i, event) in signed.submission.events.iter().enumerate() {
-            self.accounts.apply(leaf, event).map_err(|e| {
-                let full = e.to_string();
-                let prefix = format!("event {}: field {}: ", e.event(), e.field());
-                RuleError {
-                    event_index: i,
-                    field: format!(".{}", e.field()),
-                    message: full.strip_prefix(&prefix).unwrap_or(&full).to_string(),
-                }
-            })?;
+            self.accounts
+                .apply(leaf, event)
+                .map_err(|e| accounts_error(i, &e))?;
         }
         Ok(())
+    }
+}
+
+impl Rules {
+    /// The state whose facility-level accounts `payload` writes to, and the
+    /// field that says so: a facility's own state, or the state of the
+    /// facility of the MBA named (`None` for an MBA or facility not yet
+    /// registered: the accounts engine refuses those with its own message).
+    fn accounts_state(&self, payload: &Payload) -> Option<(StateCode, &'static str)> {
+        use custodian_core::event::MbaCode;
+        let mba_state = |text: &str| {
+            let info = self.accounts.mba(&MbaCode::parse(text).ok()?)?;
+            Some(self.accounts.facility(&info.facility)?.state)
+        };
+        match payload {
+            Payload::FacilityRegister(f) => Some((f.state, ".payload.state")),
+            Payload::MbaRegister(m) => Some((
+                self.accounts.facility(&m.facility)?.state,
+                ".payload.facility",
+            )),
+            Payload::InventoryChange(p) => Some((mba_state(&p.mba)?, ".payload.mba")),
+            Payload::PhysicalInventory(p) => Some((mba_state(&p.mba)?, ".payload.mba")),
+            Payload::Measurement(p) => Some((mba_state(&p.mba)?, ".payload.mba")),
+            Payload::InventoryTaking(p) => Some((mba_state(p.mba.as_str())?, ".payload.mba")),
+            Payload::ReportFiled(p) => Some((mba_state(p.mba.as_str())?, ".payload.mba")),
+            _ => None,
+        }
+    }
+
+    /// A state's facility-level accounts are written by actors of that state
+    /// (its operators and authorities) and by inspectors (measurements,
+    /// physical inventories and inventory takings, as `EventKind::permits`
+    /// allows): nobody writes into another state's accounts. Checked event by
+    /// event as the accounts advance, so a facility registered earlier in the
+    /// same submission counts.
+    fn check_accounts(
+        &mut self,
+        registry: &Registry,
+        leaf: LeafIndex,
+        signed: &SignedSubmission,
+    ) -> Result<(), RuleError> {
+        let submitter = registry.get(&signed.submission.actor);
+        for (i, event) in signed.submission.events.iter().enumerate() {
+            if let (Some(actor), Some((state, field))) =
+                (submitter, self.accounts_state(&event.payload))
+            {
+                let inspector = actor.role == custodian_core::Role::Inspector;
+                if !inspector && actor.party.state().as_ref() != Some(&state) {
+                    return Err(RuleError {
+                        event_index: i,
+                        field: field.into(),
+                        message: format!(
+                            "actor {} acts for {}, and {} writes to the accounts of state {state}: a state's facility accounts are written by that state's operators and authorities, or by inspectors",
+                            actor.id,
+                            actor.party,
+                            event.payload.kind()
+                        ),
+                    });
+                }
+            }
+            self.accounts
+                .apply(leaf, event)
+                .map_err(|e| accounts_error(i, &e))?;
+        }
+        Ok(())
+    }
+}
+
+/// An accounts engine error as a rule error naming the event and field.
+fn accounts_error(
+    event_index: usize,
+    e: &custodian_accountancy::accounts::AccountsError,
+) -> RuleError {
+    let full = e.to_string();
+    let prefix = format!("event {}: field {}: ", e.event(), e.field());
+    RuleError {
+        event_index,
+        field: format!(".{}", e.field()),
+        message: full.strip_prefix(&prefix).unwrap_or(&full).to_string(),
     }
 }
 
@@ -129,7 +202,7 @@ impl SubmissionRule for Rules {
     ) -> Result<(), RuleError> {
         self.custody.check(registry, leaf, signed)?;
         self.review.check(registry, leaf, signed)?;
-        self.apply_accounts(leaf, signed)?;
+        self.check_accounts(registry, leaf, signed)?;
         self.apply_escrow(registry, leaf, signed)
     }
 }

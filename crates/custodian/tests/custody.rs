@@ -12,14 +12,17 @@ fn json(text: &str) -> Value {
 }
 
 /// Runs a scenario in a fresh directory; returns the directory and stdout.
+/// Scenarios write SQLite files only: the commands after it read the
+/// scenario's log on the store the suite runs on ([`Dir::adopt`]).
 fn scenario(name: &str) -> (Dir, String) {
-    let dir = Dir::new(&format!("scenario-{name}"));
+    let mut dir = Dir::new(&format!("scenario-{name}"));
     let out = dir.ok(&["--db", "s.db", "scenario", "run", name]);
+    dir.adopt("s.db");
     (dir, out)
 }
 
 fn vkey(dir: &Dir) -> String {
-    dir.ok(&["--db", "s.db", "log", "key"]).trim().to_string()
+    dir.ok(&["log", "key"]).trim().to_string()
 }
 
 #[test]
@@ -49,8 +52,6 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
 
     // comply --json: every finding names its interpretation, and has evidence.
     let doc = json(&dir.ok(&[
-        "--db",
-        "s.db",
         "--json",
         "comply",
         "--at",
@@ -76,8 +77,6 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
 
     // One interpretation, one obligation.
     let doc = json(&dir.ok(&[
-        "--db",
-        "s.db",
         "--json",
         "comply",
         "--at",
@@ -89,7 +88,7 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
     ]));
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     assert_eq!(doc["findings"][0]["verdict"], "violates");
-    let err = dir.fails(&["--db", "s.db", "comply", "--obligation", "npt-art-99"], 1);
+    let err = dir.fails(&["comply", "--obligation", "npt-art-99"], 1);
     assert!(
         err.contains("npt-art-1"),
         "the error lists the known ids: {err}"
@@ -131,23 +130,12 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
     assert!(err.contains("field checkpoint"), "{err}");
 
     // Items as of a date, by state, custodian and controller.
-    let doc = json(&dir.ok(&[
-        "--db",
-        "s.db",
-        "--json",
-        "items",
-        "--at",
-        "2026-06-02",
-        "--state",
-        "DEU",
-    ]));
+    let doc = json(&dir.ok(&["--json", "items", "--at", "2026-06-02", "--state", "DEU"]));
     let items = doc["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["controller"], "DEU");
     assert_eq!(items[0]["custodian"], "USA");
     let before = json(&dir.ok(&[
-        "--db",
-        "s.db",
         "--json",
         "items",
         "--at",
@@ -160,8 +148,6 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
         "the transfer is on 2026-06-01"
     );
     let usa = json(&dir.ok(&[
-        "--db",
-        "s.db",
         "--json",
         "items",
         "--at",
@@ -171,8 +157,6 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
     ]));
     assert_eq!(usa["items"].as_array().unwrap().len(), 6);
     let show = json(&dir.ok(&[
-        "--db",
-        "s.db",
         "--json",
         "item",
         "show",
@@ -182,7 +166,7 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
     ]));
     assert_eq!(show["status"], "deployed");
     assert_eq!(show["assignment"]["unit_state"], "DEU");
-    let history = dir.ok(&["--db", "s.db", "item", "history", "b61-est-deu-buechel"]);
+    let history = dir.ok(&["item", "history", "b61-est-deu-buechel"]);
     for kind in [
         "item.produce",
         "item.deploy_abroad",
@@ -192,20 +176,20 @@ fn nato_sharing_findings_differ_by_interpretation_and_their_evidence_verifies_of
     ] {
         assert!(history.contains(kind), "{kind} in {history}");
     }
-    dir.fails(&["--db", "s.db", "item", "show", "no-such-item"], 1);
+    dir.fails(&["item", "show", "no-such-item"], 1);
 
     // Positions: who held which reading when.
-    let pos = json(&dir.ok(&["--db", "s.db", "--json", "positions", "nuclear-sharing"]));
+    let pos = json(&dir.ok(&["--json", "positions", "nuclear-sharing"]));
     assert_eq!(
         pos["positions"].as_array().unwrap().len(),
         35,
         "every positions.csv row"
     );
-    let err = dir.fails(&["--db", "s.db", "positions", "no-such-question"], 1);
+    let err = dir.fails(&["positions", "no-such-question"], 1);
     assert!(err.contains("nuclear-sharing"), "{err}");
 
     // The audit re-checks the two-person rule on every event.
-    dir.ok(&["--db", "s.db", "audit", "--vkey", &key]);
+    dir.ok(&["audit", "--vkey", &key]);
 }
 
 #[test]
@@ -222,7 +206,7 @@ fn covert_relocation_refuses_the_insider_and_raises_the_record_alerts() {
         "{out}"
     );
     let alerts = |at: &str| {
-        let doc = json(&dir.ok(&["--db", "s.db", "--json", "alerts", "--at", at]));
+        let doc = json(&dir.ok(&["--json", "alerts", "--at", at]));
         doc["alerts"]
             .as_array()
             .unwrap()
@@ -655,6 +639,24 @@ fn labelled_reports_are_imported_as_events_and_exported_byte_for_byte() {
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/labelled/");
     let setup = format!("{examples}xbb1-setup.jsonl");
     dir.ok(&["log", "append", &setup, "--key", "xbb-operator-1.key"]);
+    // The counterpart MBA of the receipts and shipments is XCC's, registered
+    // by XCC: nobody writes into another state's accounts.
+    dir.ok(&["key", "generate", "xcc-operator-1"]);
+    dir.ok(&[
+        "actor",
+        "add",
+        "xcc-operator-1",
+        "--role",
+        "operator",
+        "--party",
+        "state:XCC",
+        "--public-key",
+        "xcc-operator-1.vkey",
+        "--key",
+        "admin.key",
+    ]);
+    let counterpart = format!("{examples}xcc9-setup.jsonl");
+    dir.ok(&["log", "append", &counterpart, "--key", "xcc-operator-1.key"]);
     for (number, name) in [
         (1, "xbb1-icr-1.txt"),
         (2, "xbb1-icr-2.txt"),
@@ -738,7 +740,8 @@ fn labelled_reports_are_imported_as_events_and_exported_byte_for_byte() {
 
 #[test]
 fn the_plant_recorded_in_the_ledger_raises_the_diversion_as_a_finding() {
-    let dir = Dir::new("accountancy-plant");
+    let mut dir = Dir::new("accountancy-plant");
+    // The scenario writes an SQLite file; what reads it runs on the suite's store.
     let out = dir.ok(&[
         "--db",
         "plant.db",
@@ -751,23 +754,14 @@ fn the_plant_recorded_in_the_ledger_raises_the_diversion_as_a_finding() {
         out.contains("FINDING page_alarm: balance 7 (2025-07-01 to 2025-07-31)"),
         "{out}"
     );
-    let e = json(&dir.ok(&[
-        "--db",
-        "plant.db",
-        "--json",
-        "accountancy",
-        "evaluate",
-        "--mba",
-        "XFF1",
-    ]));
+    dir.adopt("plant.db");
+    let e = json(&dir.ok(&["--json", "accountancy", "evaluate", "--mba", "XFF1"]));
     assert_eq!(e["findings"][0]["kind"], "page_alarm", "{e}");
     assert_eq!(e["findings"][0]["balance"], 7);
     assert_eq!(e["page_first_alarm_balance"], 7);
     assert!(!e["findings"][0]["evidence"].as_array().unwrap().is_empty());
     // The second half-year alone: balances 7 to 12, the alarm at its first.
     let e = json(&dir.ok(&[
-        "--db",
-        "plant.db",
         "--json",
         "accountancy",
         "evaluate",
@@ -780,7 +774,7 @@ fn the_plant_recorded_in_the_ledger_raises_the_diversion_as_a_finding() {
     ]));
     assert_eq!(e["balance_periods"].as_array().unwrap().len(), 6, "{e}");
     assert_eq!(e["page_first_alarm_balance"], 1);
-    dir.ok(&["--db", "plant.db", "audit"]);
+    dir.ok(&["audit"]);
     // Without loss (seed 1): no Page alarm.
     let out = dir.ok(&[
         "--db",
