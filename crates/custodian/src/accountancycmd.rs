@@ -1,11 +1,16 @@
 //! `custodian accountancy ...`: material balance statistics.
 
 use crate::cli::{AccountancyCommand, Cli};
+use crate::views::ParamError;
 use crate::{output, CmdResult};
 use anyhow::{anyhow, Context};
 use custodian_accountancy::evaluate::{evaluate_json, EvaluateOptions, Evaluation, Matrices};
 use custodian_accountancy::facility::{self, Diversion};
+use custodian_accountancy::ledger_balances::{
+    self, BalanceQuantity, LedgerBalancesError, LedgerEvaluation, Window,
+};
 use custodian_accountancy::plot::{self, Chart};
+use custodian_core::event::MbaCode;
 use custodian_store::Store;
 use std::path::Path;
 
@@ -22,16 +27,7 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
             matrices,
         } => {
             let options = EvaluateOptions {
-                matrices: match matrices.as_deref() {
-                    None | Some("auto") => Matrices::Auto,
-                    Some("include") => Matrices::Include,
-                    Some("omit") => Matrices::Omit,
-                    Some(other) => {
-                        return Err(
-                            anyhow!("--matrices {other:?}: expected auto, include or omit").into(),
-                        )
-                    }
-                },
+                matrices: matrices_arg(matrices.as_deref())?,
             };
             let balances = match (balances, mba) {
                 (Some(balances), _) => balances,
@@ -44,7 +40,7 @@ pub fn run(cli: &Cli, cmd: &AccountancyCommand) -> CmdResult {
                             })
                             .transpose()
                     };
-                    let window = custodian_accountancy::ledger_balances::Window {
+                    let window = Window {
                         from: date("from", from)?,
                         to: date("to", to)?,
                     };
@@ -338,6 +334,35 @@ fn accounts_of<S: Store>(
     Ok(accounts)
 }
 
+/// `--matrices` (and the `matrices` parameter of the evaluation view):
+/// auto, include or omit [default: auto].
+pub fn matrices_arg(text: Option<&str>) -> anyhow::Result<Matrices> {
+    match text {
+        None | Some("auto") => Ok(Matrices::Auto),
+        Some("include") => Ok(Matrices::Include),
+        Some("omit") => Ok(Matrices::Omit),
+        Some(other) => Err(ParamError::invalid(
+            "matrices",
+            format!("--matrices {other:?}: expected auto, include or omit"),
+        )
+        .into()),
+    }
+}
+
+/// `--quantity` (and the `quantity` parameter of the evaluation view): the
+/// amount balanced, element or u235.
+pub fn quantity_arg(text: &str) -> anyhow::Result<BalanceQuantity> {
+    match text {
+        "element" => Ok(BalanceQuantity::Element),
+        "u235" => Ok(BalanceQuantity::U235),
+        other => Err(ParamError::invalid(
+            "quantity",
+            format!("--quantity {other:?}: expected element or u235"),
+        )
+        .into()),
+    }
+}
+
 /// `custodian accountancy evaluate --mba`: the balance sequence between the
 /// MBA's closed takings, read from every leaf of the log, evaluated; alarms
 /// printed as findings with their evidence.
@@ -345,20 +370,64 @@ fn evaluate_ledger(
     cli: &Cli,
     mba: &str,
     quantity: &str,
-    window: custodian_accountancy::ledger_balances::Window,
+    window: Window,
     alpha: f64,
     options: &EvaluateOptions,
 ) -> CmdResult {
-    use custodian_accountancy::ledger_balances::BalanceQuantity;
     let mba =
         custodian_core::event::MbaCode::parse(mba).map_err(|e| anyhow!("--mba {mba:?}: {e}"))?;
-    let quantity = match quantity {
-        "element" => BalanceQuantity::Element,
-        "u235" => BalanceQuantity::U235,
-        other => return Err(anyhow!("--quantity {other:?}: expected element or u235").into()),
-    };
+    let quantity = quantity_arg(quantity)?;
     let log = crate::logcmd::open_log(cli)?;
     print_ledger_evaluation(cli, &log, &mba, quantity, window, alpha, options)
+}
+
+/// What `accountancy evaluate --mba` evaluates: the MBA, the amount
+/// balanced, the takings used, Page's false-alarm probability and whether the
+/// matrices are shown.
+pub struct EvaluationQuery {
+    /// The MBA.
+    pub mba: MbaCode,
+    /// The amount balanced.
+    pub quantity: BalanceQuantity,
+    /// The closed takings used.
+    pub window: Window,
+    /// Page's false-alarm probability over the sequence.
+    pub alpha: f64,
+    /// Whether the matrices are part of the output.
+    pub options: EvaluateOptions,
+}
+
+/// The balance sequence of the MBA read from every leaf of `log`, evaluated.
+/// An unknown MBA, or a sequence that cannot be evaluated, is the caller's
+/// [`ParamError`].
+fn ledger_evaluation<S: Store>(
+    log: &custodian_store::log::Log<S>,
+    q: &EvaluationQuery,
+) -> anyhow::Result<LedgerEvaluation> {
+    let accounts = accounts_of(log, u64::MAX)?;
+    ledger_balances::evaluate_ledger_in(
+        &accounts, &q.mba, q.quantity, q.window, q.alpha, &q.options,
+    )
+    .map_err(|e| {
+        let message = format!("{e}; nothing evaluated");
+        match e {
+            LedgerBalancesError::UnknownMba(_) => ParamError::not_found("mba", message),
+            LedgerBalancesError::MixedElements { .. } => ParamError::invalid("quantity", message),
+            _ => ParamError::unprocessable("mba", message),
+        }
+        .into()
+    })
+}
+
+/// The JSON document of `custodian accountancy evaluate --mba M --json` (and
+/// of `GET /api/v1/accountancy/mbas/{mba}/evaluation`): the balances, MUF,
+/// σMUF, CUMUF, SITMUF and Page's statistic with its threshold h per
+/// balance, and the findings with their evidence.
+pub fn evaluation_doc<S: Store>(
+    log: &custodian_store::log::Log<S>,
+    query: &EvaluationQuery,
+) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(ledger_evaluation(log, query)?)?)
 }
 
 /// Evaluates `mba` from every leaf of `log` and prints the balances, the
@@ -366,21 +435,25 @@ fn evaluate_ledger(
 fn print_ledger_evaluation<S: Store>(
     cli: &Cli,
     log: &custodian_store::log::Log<S>,
-    mba: &custodian_core::event::MbaCode,
-    quantity: custodian_accountancy::ledger_balances::BalanceQuantity,
-    window: custodian_accountancy::ledger_balances::Window,
+    mba: &MbaCode,
+    quantity: BalanceQuantity,
+    window: Window,
     alpha: f64,
     options: &EvaluateOptions,
 ) -> CmdResult {
-    use custodian_accountancy::ledger_balances::{self, FindingKind};
-    let accounts = accounts_of(log, u64::MAX)?;
-    let ledger =
-        ledger_balances::evaluate_ledger_in(&accounts, mba, quantity, window, alpha, options)
-            .map_err(|e| anyhow!("{e}; nothing evaluated"))?;
+    use custodian_accountancy::ledger_balances::FindingKind;
+    let query = EvaluationQuery {
+        mba: mba.clone(),
+        quantity,
+        window,
+        alpha,
+        options: *options,
+    };
     if cli.json {
-        output::json(&serde_json::to_value(&ledger)?);
+        output::json(&evaluation_doc(log, &query)?);
         return Ok(());
     }
+    let ledger = ledger_evaluation(log, &query)?;
     println!(
         "MBA {mba}: {} balance(s) between closed physical inventory takings; Page h exact for alpha = {alpha} over the sequence",
         ledger.periods.len()
@@ -561,7 +634,33 @@ pub fn scenario_ledger(
     db: &Path,
     log_key: &Path,
 ) -> CmdResult {
-    use crate::scenario::{build_log, Scenario, ScenarioActor, ScenarioSubmission};
+    let built = crate::scenario::build_log(&ledger_scenario(variant, seed)?, db, log_key)?;
+    let mba = custodian_core::event::MbaCode::parse(facility::LEDGER_MBA)?;
+    print_ledger_evaluation(
+        cli,
+        &built.log,
+        &mba,
+        custodian_accountancy::ledger_balances::BalanceQuantity::Element,
+        Default::default(),
+        facility::FALSE_ALARM_PER_YEAR,
+        &EvaluateOptions::default(),
+    )?;
+    if !cli.json {
+        println!(
+            "   try: custodian --db {} accountancy evaluate --mba {} --json\n",
+            db.display(),
+            facility::LEDGER_MBA
+        );
+    }
+    Ok(())
+}
+
+/// The bundled plant's year of the diversion `variant` (none, protracted or
+/// abrupt; measurement errors from `seed`) as a scenario: its operator
+/// `xff-operator-1` (state XFF) registers the plant and MBA XFF1, then
+/// records each month's flows and month-end taking, one submission a month.
+pub fn ledger_scenario(variant: &str, seed: u64) -> anyhow::Result<crate::scenario::Scenario> {
+    use crate::scenario::{Scenario, ScenarioActor, ScenarioSubmission};
     use custodian_core::{ActorId, Party, Role};
     let (_, diversion) = Diversion::variants()
         .into_iter()
@@ -584,7 +683,7 @@ pub fn scenario_ledger(
             events,
         })
         .collect();
-    let scenario = Scenario {
+    Ok(Scenario {
         name: format!("fuel-fab-{variant}"),
         title: format!(
             "The bundled LEU fuel fabrication plant in the ledger: a year of the {variant} variant (seed {seed})"
@@ -604,26 +703,7 @@ pub fn scenario_ledger(
             name: "Plant operator, fuel fabrication plant 1".into(),
         }],
         submissions,
-    };
-    let built = build_log(&scenario, db, log_key)?;
-    let mba = custodian_core::event::MbaCode::parse(facility::LEDGER_MBA)?;
-    print_ledger_evaluation(
-        cli,
-        &built.log,
-        &mba,
-        custodian_accountancy::ledger_balances::BalanceQuantity::Element,
-        Default::default(),
-        facility::FALSE_ALARM_PER_YEAR,
-        &EvaluateOptions::default(),
-    )?;
-    if !cli.json {
-        println!(
-            "   try: custodian --db {} accountancy evaluate --mba {} --json\n",
-            db.display(),
-            facility::LEDGER_MBA
-        );
-    }
-    Ok(())
+    })
 }
 
 /// `custodian accountancy import FILE --key KEY`: a labelled ICR or PIL into

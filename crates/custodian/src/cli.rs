@@ -22,15 +22,25 @@ Start with `custodian demo`; then explore ./custodian-demo.db with
 #[derive(Parser, Debug)]
 #[command(name = "custodian", version, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// The database file (SQLite) [default: custodian.db; for `demo`: custodian-demo.db].
+    /// The log: an SQLite file, or a PostgreSQL URL `postgres://...` [default:
+    /// custodian.db; for `demo`: custodian-demo.db].
     ///
-    /// Created by `custodian init`; every other command reads it.
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Created by `custodian init`; every other command reads it. A file path
+    /// is the embedded SQLite store. A `postgres://` or `postgresql://` URL (a
+    /// libpq connection string, e.g.
+    /// `postgres://custodian:PASSWORD@127.0.0.1:5432/custodian`, with
+    /// `?options=-csearch_path%3DSCHEMA` to keep the log in a schema of its
+    /// own) is a log shared by many writers; messages never show its
+    /// password. The demo and the bundled scenarios write SQLite files only.
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
 
-    /// The log's signing key file (default: the database path + `.logkey`).
+    /// The log's signing key file [default: the database path + `.logkey`;
+    /// for a PostgreSQL log: custodian.logkey].
     ///
-    /// Written by `init` with mode 0600. Only commands that append need it.
+    /// Written by `init` with mode 0600; `init` refuses to overwrite one. Only
+    /// commands that append (and `serve`) need it. For a PostgreSQL log the
+    /// default is `custodian.logkey` in the working directory.
     #[arg(long, global = true, value_name = "FILE")]
     pub log_key: Option<PathBuf>,
 
@@ -43,7 +53,8 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// The database path in force.
+    /// The `--db` value in force, a path or a URL: for messages, use
+    /// [`Cli::db_target`], whose `Display` hides a URL's password.
     pub fn db_path(&self) -> PathBuf {
         self.db
             .clone()
@@ -53,6 +64,12 @@ impl Cli {
     /// Where the log lives: `--db` as a file path, or a `postgres://` URL.
     pub fn db_target(&self) -> custodian_store::any::Target {
         custodian_store::any::Target::parse(&self.db_path())
+    }
+
+    /// Whether there may be a log to read: the file exists, or `--db` is a
+    /// PostgreSQL URL (whose log is known only by connecting to it).
+    pub fn log_may_exist(&self) -> bool {
+        self.db_target().file().is_none_or(|f| f.exists())
     }
 
     /// The log key path in force: --log-key, or the database path + `.logkey`
@@ -93,9 +110,11 @@ pub enum Command {
     Audit(AuditArgs),
     /// Run the bundled scenario on a fresh database and show each check.
     Demo(DemoArgs),
-    /// Serve the log over HTTP: checkpoints, entries, inclusion and
-    /// consistency proofs, and signed submissions (JSON under /api/v1/, the
-    /// OpenAPI document at /openapi.json). Stop with Ctrl-C.
+    /// Serve the log over HTTP: the web UI at /, and JSON under /api/v1/ —
+    /// the registry, items, findings, accountancy and escrow views,
+    /// checkpoints, entries, inclusion and consistency proofs, signed
+    /// submissions — the OpenAPI document at /openapi.json, and the log as
+    /// C2SP tlog-tiles under /tile/. Stop with Ctrl-C.
     Serve(ServeArgs),
     /// The treaty registry (states, treaties, memberships, forces, deployments) as
     /// of any date, rebuilt from the log, every contested fact answered per reading.
@@ -891,10 +910,13 @@ pub struct DemoArgs {}
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Build the demo data first (as `custodian demo` does, quietly) and serve it.
+    /// Build the showcase log first and serve it: one log holding everything
+    /// the demo shows (registry, items and sharing, a covert relocation, a
+    /// fuel plant's accounts, a declaration in escrow, review reports).
     ///
     /// The database is --db if given, else custodian-demo.db; it is rebuilt
-    /// from scratch each time.
+    /// from scratch each time, and the actors' keys are written beside it
+    /// (`<db>.keys/`).
     #[arg(long)]
     pub demo: bool,
     /// The address to listen on.

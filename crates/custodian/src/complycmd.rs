@@ -6,6 +6,7 @@ use crate::cli::{Cli, ComplyArgs};
 use crate::keyfile::read_verifier_key;
 use crate::logcmd::open_log;
 use crate::record::{custody_at, parse_at};
+use crate::views::ParamError;
 use crate::{output, CmdResult, Failure};
 use anyhow::{anyhow, Context};
 use custodian_core::encoding::{hex, unhex};
@@ -36,8 +37,51 @@ fn evaluate(
     let registry = crate::regimecmd::registry_from_log(log)?;
     let custody = custody_at(log, at)?;
     let interpretation = interpretation.filter(|i| *i != "all");
-    obligations::evaluate(&registry, &custody, at, obligation, interpretation)
-        .map_err(|e| anyhow!("{e}"))
+    obligations::evaluate(&registry, &custody, at, obligation, interpretation).map_err(|e| {
+        // The only refusal is an id that is not known: name the parameter.
+        let known = |id: Option<&str>, ids: Vec<&str>| id.is_none_or(|id| ids.contains(&id));
+        if !known(
+            obligation,
+            obligations::obligations().iter().map(|o| o.id).collect(),
+        ) {
+            ParamError::invalid("obligation", e).into()
+        } else if !known(
+            interpretation,
+            obligations::interpretations()
+                .iter()
+                .map(|i| i.id)
+                .collect(),
+        ) {
+            ParamError::invalid("interpretation", e).into()
+        } else {
+            anyhow!("{e}")
+        }
+    })
+}
+
+/// The JSON document of `custodian comply --json` (and of
+/// `GET /api/v1/findings`): every obligation (or one) under every
+/// interpretation (or one) at `at`, with the interpretations and general
+/// rules they are read under.
+pub fn findings_doc(
+    log: &Log<AnyStore>,
+    at: UtcTime,
+    obligation: Option<&str>,
+    interpretation: Option<&str>,
+) -> anyhow::Result<Value> {
+    Ok(findings_json(
+        at,
+        &evaluate(log, at, obligation, interpretation)?,
+    ))
+}
+
+fn findings_json(at: UtcTime, findings: &[Finding]) -> Value {
+    json!({
+        "at": at,
+        "findings": findings,
+        "interpretations": obligations::interpretations(),
+        "general_rules": obligations::general_rules(),
+    })
 }
 
 fn verdict_text(v: Verdict) -> &'static str {
@@ -119,12 +163,7 @@ pub fn comply(cli: &Cli, args: &ComplyArgs) -> CmdResult {
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     if cli.json {
-        output::json(&json!({
-            "at": at,
-            "findings": findings,
-            "interpretations": obligations::interpretations(),
-            "general_rules": obligations::general_rules(),
-        }));
+        output::json(&findings_json(at, &findings));
         return Ok(());
     }
     println!(

@@ -1,5 +1,6 @@
 //! `custodian demo`: the bundled scenario, run end to end on a fresh database,
-//! printing what a user should see at each step.
+//! printing what a user should see at each step; and the showcase that
+//! `custodian serve --demo` serves, the demo's parts appended into one log.
 
 use crate::cli::{log_key_beside, Cli};
 use crate::keyfile::write_secret;
@@ -383,7 +384,73 @@ pub fn run(cli: &Cli) -> CmdResult {
         println!("   custodian --db {covert} item history w-101");
         println!("   custodian --db {covert} alerts --at 2026-03-03");
     }
+    println!("All of it in one log, in a browser (built afresh in custodian-demo.db, or --db):");
+    println!("   custodian serve --demo");
     Ok(())
+}
+
+/// The showcase log's origin.
+pub const SHOWCASE_ORIGIN: &str = "custodian.demo/showcase";
+
+/// The showcase log, once built.
+pub struct Showcase {
+    /// Its database.
+    pub db: PathBuf,
+    /// The directory of its actors' key files (`ACTOR.key`).
+    pub keys_dir: PathBuf,
+    /// Its verifier key.
+    pub vkey: custodian_ledger::keys::VerifierKey,
+    /// Its entries (the tree size).
+    pub size: u64,
+}
+
+/// Builds the showcase that `custodian serve --demo` serves: ONE log at `db`
+/// (its signing key at `log_key_path`, the actors' keys in `<db>.keys/`)
+/// holding everything `custodian demo` shows in its separate logs, so that
+/// one server shows every view: the bundled treaty registry; the
+/// walkthrough's ledger scenario (XAA's weapons, a custody transfer to XBB,
+/// XBB's fuel plant); nuclear sharing (custody and control apart, findings
+/// that differ by interpretation); the covert relocation and its alerts; the
+/// fuel fabrication plant's year with the abrupt diversion (MBA XFF1, Page
+/// alarm); XAA's declaration in escrow with reveals, challenges, a total
+/// proof and the undeclared site; and the review cycles' reports.
+///
+/// Each part is appended by the same code as its own scenario command, with
+/// one actor registry: an actor several parts share (`admin`, `secretariat`,
+/// `inspector-1`, XAA's officers) is registered once, the registry loaded
+/// once. A file at `db` that is not a Custodian database is refused.
+pub fn showcase(db: &Path, log_key_path: &Path) -> anyhow::Result<Showcase> {
+    let mut stage =
+        scenario::Stage::create(SHOWCASE_ORIGIN, db, log_key_path, crate::input::now(), true)?;
+    // A walkthrough run at the same path left proofs of another log.
+    let proofs_dir = with_suffix(db, ".proofs");
+    if proofs_dir.exists() {
+        std::fs::remove_dir_all(&proofs_dir)?;
+    }
+    // The fictional states (XAA, XBB, XFF: ISO 3166 user-assigned codes) are
+    // not in the treaty registry, which checks every state named once it is
+    // loaded: their parts come first, as in the walkthrough (step 9 loads
+    // the registry after the ledger scenario).
+    let part = |name: &str| {
+        let (_, text) = scenario::SCENARIOS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| anyhow!("no bundled scenario {name}"))?;
+        scenario::parse(name, text)
+    };
+    stage.append_scenario(&scenario::parse("ledger-demo", SCENARIO)?)?;
+    stage.append_scenario(&part("covert-relocation")?)?;
+    stage.append_scenario(&crate::accountancycmd::ledger_scenario("abrupt", 1)?)?;
+    crate::escrowcmd::append_scenario(&mut stage)?;
+    stage.load_registry()?;
+    stage.append_scenario(&part("nato-sharing")?)?;
+    stage.append_scenario(&crate::reviewcmd::scenario_script()?)?;
+    Ok(Showcase {
+        db: stage.db.clone(),
+        keys_dir: stage.keys_dir.clone(),
+        vkey: stage.vkey.clone(),
+        size: stage.log.size()?.0,
+    })
 }
 
 fn show_refusal(

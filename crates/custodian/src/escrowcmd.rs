@@ -551,6 +551,49 @@ fn open_total(cli: &Cli, declaration: &str, measure: &str, opening: &Opening<'_>
     Ok(())
 }
 
+/// The findings of the escrow record, of every declaration or of `only`.
+fn findings_of(
+    escrow: &EscrowLedger,
+    only: Option<&DeclarationId>,
+) -> Vec<custodian_escrow::ledger::Finding> {
+    escrow
+        .findings()
+        .into_iter()
+        .filter(|f| only.is_none_or(|d| f.declaration == *d))
+        .collect()
+}
+
+/// The JSON document of `custodian escrow verify --json` (and of
+/// `GET /api/v1/escrow`): each declaration (or `only`) with its commitment,
+/// what was opened and whether it verified, and the findings.
+pub fn verify_doc(
+    log: &custodian_store::log::Log<impl Store>,
+    only: Option<&DeclarationId>,
+) -> anyhow::Result<Value> {
+    let escrow = ledger_of(log)?;
+    Ok(verify_json(&escrow, only, &findings_of(&escrow, only)))
+}
+
+fn verify_json(
+    escrow: &EscrowLedger,
+    only: Option<&DeclarationId>,
+    findings: &[custodian_escrow::ledger::Finding],
+) -> Value {
+    let declarations: Vec<Value> = escrow
+        .declarations()
+        .filter(|(id, _)| only.is_none_or(|d| *id == d))
+        .map(|(id, d)| {
+            json!({
+                "declaration": id, "state": d.state, "as_of": d.as_of, "scope": d.scope,
+                "committed_by": d.by, "root": d.commitment.root().to_hex(),
+                "entries": d.commitment.entries(), "revealed": d.revealed_leaves(),
+                "opened": d.opened,
+            })
+        })
+        .collect();
+    json!({"declarations": declarations, "findings": findings})
+}
+
 /// Prints the escrow record and its findings; `totals` shows only the
 /// total proofs. Exit 3 when a reveal or a total does not verify.
 fn verify(
@@ -565,11 +608,7 @@ fn verify(
         .context("--declaration")?;
     let log = crate::logcmd::open_log(cli)?;
     let escrow = ledger_of(&log)?;
-    let findings: Vec<_> = escrow
-        .findings()
-        .into_iter()
-        .filter(|f| only.as_ref().is_none_or(|d| f.declaration == *d))
-        .collect();
+    let findings = findings_of(&escrow, only.as_ref());
     let failed = findings.iter().any(|f| {
         matches!(
             f.kind,
@@ -582,19 +621,7 @@ fn verify(
             .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     if cli.json {
-        let declarations: Vec<Value> = escrow
-            .declarations()
-            .filter(|(id, _)| only.as_ref().is_none_or(|d| *id == d))
-            .map(|(id, d)| {
-                json!({
-                    "declaration": id, "state": d.state, "as_of": d.as_of, "scope": d.scope,
-                    "committed_by": d.by, "root": d.commitment.root().to_hex(),
-                    "entries": d.commitment.entries(), "revealed": d.revealed_leaves(),
-                    "opened": d.opened,
-                })
-            })
-            .collect();
-        output::json(&json!({"declarations": declarations, "findings": findings}));
+        output::json(&verify_json(&escrow, only.as_ref(), &findings));
     } else {
         print_record(&escrow, only.as_ref(), totals);
         print_findings(&findings);
@@ -679,57 +706,6 @@ const SCENARIO_CATEGORIES: [&str; 7] = [
     "warhead",
 ];
 
-/// Signs `payloads` as the next submission of `actor` (co-signed by
-/// `approvers`) and appends it through the engines' rules; returns the
-/// receipt and the id of its first event.
-fn append_as(
-    log: &mut custodian_store::log::Log<custodian_store::any::AnyStore>,
-    log_key: &custodian_ledger::keys::SigningKey,
-    keys_dir: &Path,
-    actor: &str,
-    approvers: &[&str],
-    payloads: Vec<Payload>,
-    time: custodian_core::UtcTime,
-) -> anyhow::Result<(custodian_store::log::AppendReceipt, EventId)> {
-    use custodian_core::{ActorId, Event, Submission};
-    use custodian_ledger::submission::{approve, sign_submission};
-    let read = |id: &str| crate::keyfile::read_signing_key(&keys_dir.join(format!("{id}.key")));
-    let key = read(actor)?;
-    let actor = ActorId::parse(actor)?;
-    let seq = log.registry().get(&actor).map_or(1, |r| r.next_seq);
-    let mut events = Vec::new();
-    for (n, payload) in payloads.into_iter().enumerate() {
-        let mut event = Event {
-            id: EventId::parse(&format!("{actor}:{seq}:{n}"))?,
-            time,
-            actor: actor.clone(),
-            payload,
-            approvals: Vec::new(),
-        };
-        for a in approvers {
-            event
-                .approvals
-                .push(approve(&event, ActorId::parse(a)?, &read(a)?)?);
-        }
-        events.push(event);
-    }
-    let signed = sign_submission(
-        Submission {
-            log: log.meta().origin.clone(),
-            actor,
-            seq,
-            events,
-        },
-        &key,
-    )?;
-    let first = signed.submission.events.first().map(|e| e.id.clone());
-    let receipt = crate::record::append(log, &[signed], log_key)??;
-    Ok((
-        receipt,
-        first.ok_or_else(|| anyhow!("an empty submission"))?,
-    ))
-}
-
 /// XAA's illustrative report to the 2026 review cycle (fictional figures from
 /// the scenario's declaration): `deployed` deployed strategic warheads, bound
 /// to the committed total of deployed warheads and opened with `opening`.
@@ -778,9 +754,27 @@ fn xaa_report(deployed: u64, opening: &TotalOpening) -> anyhow::Result<Map<Strin
 /// the state's review report bound to its committed total, once truthfully
 /// and once not (issue 9, point 2).
 pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
-    use crate::scenario::{build_log, Scenario, ScenarioActor};
-    use custodian_core::{ActorId, Party, Role, UtcTime};
-    let at = |t: &str| UtcTime::parse(t).map_err(|e| anyhow!("{t}: {e}"));
+    let script = scenario_script()?;
+    let mut stage = crate::scenario::Stage::create(
+        &script.origin,
+        db,
+        log_key_path,
+        crate::input::now(),
+        false,
+    )?;
+    println!("{}\n", script.title);
+    println!("{}\n", script.about);
+    println!("Log {:?} in {}", script.origin, db.display());
+    println!("  verifier key {}", stage.vkey.to_text());
+    let shown = append_scenario(&mut stage)?;
+    show_scenario(cli, &stage, &shown)
+}
+
+/// The escrow scenario's actors: XAA's two declaring officials and an
+/// inspector (the steps are signed by [`append_scenario`]).
+pub fn scenario_script() -> anyhow::Result<crate::scenario::Scenario> {
+    use crate::scenario::{Scenario, ScenarioActor};
+    use custodian_core::{ActorId, Party, Role};
     let actor = |id: &str, role: Role, party: &str, name: &str| -> anyhow::Result<ScenarioActor> {
         Ok(ScenarioActor {
             id: ActorId::parse(id)?,
@@ -789,7 +783,7 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
             name: name.to_owned(),
         })
     };
-    let scenario = Scenario {
+    Ok(Scenario {
         name: "escrow".into(),
         title: "Scenario (iii): a declaration in escrow, revealed step by step, and an undeclared site".into(),
         about: "Fictional state XAA (an ISO 3166 user-assigned code; no real state is depicted) commits to a complete declaration of its warheads, weapons-complex sites and fissile material stocks without revealing it: 24 salted entries under one Merkle root, with Pedersen totals of deployed warheads and grams of HEU. It proves its deployed warheads within a limit of 12 without disclosing the number, reveals the west region category by category as it dismantles there, and opens the inspector's random sample, drawn from a checkpoint root fixed after the commitment. An inspector then reports an enrichment site in the north that existed before the declaration's date; asked, the state must prove the key absent, and the commitment convicts the declaration of being incomplete. Last, XAA reports to the 2026 NPT review cycle and binds its deployed warheads to the committed total, opening it: 9, bound and verified; a later revision stating 7 while opening the same total is a finding. Inspired by shared/sources 003 (Hanoi 2019: one site offered while undeclared enrichment sites were known) and 000 (no verification without transparency).".into(),
@@ -803,29 +797,46 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
             actor("inspector-1", Role::Inspector, "body:inspectorate", "Inspectorate, team leader")?,
         ],
         submissions: Vec::new(),
-    };
-    let built = build_log(&scenario, db, log_key_path)?;
-    let mut log = built.log;
-    let keys_dir = crate::scenario::with_suffix(db, ".keys");
-    let log_key = crate::keyfile::read_signing_key(log_key_path)?;
+    })
+}
+
+/// What [`append_scenario`] leaves for the walkthrough to show.
+pub struct ScenarioShown {
+    /// The declaration committed.
+    pub declaration: DeclarationId,
+    /// The tree size whose checkpoint seeded the inspector's sample.
+    pub seed_size: u64,
+    /// The sample's size.
+    pub sample_size: u64,
+}
+
+/// Appends the escrow scenario to `stage` (its actors, then each step,
+/// narrated): XAA's declaration committed, a total proven within its limit,
+/// the west revealed, the inspector's sample opened, the undeclared site
+/// observed and the key proven absent, then XAA's review reports. The
+/// declaration's secret stays in `<db>.keys/xaa-2026.secret` (encrypted).
+pub fn append_scenario(stage: &mut crate::scenario::Stage) -> anyhow::Result<ScenarioShown> {
+    use custodian_core::UtcTime;
+    let at = |t: &str| UtcTime::parse(t).map_err(|e| anyhow!("{t}: {e}"));
+    stage.append_scenario(&scenario_script()?)?;
     let id = DeclarationId::parse("xaa-2026")?;
     let xaa = StateCode::parse("XAA")?;
     let declaration = Declaration::from_json(SCENARIO_DECLARATION)?;
     let committed = SecretDeclaration::commit(declaration)?;
     let secret_key = SecretKey::generate();
-    let secret_path = keys_dir.join("xaa-2026.secret");
-    secret_key.write_new_file(&keys_dir.join("xaa-2026.secret-key"))?;
+    let secret_path = stage.keys_dir.join("xaa-2026.secret");
+    secret_key.write_new_file(&stage.keys_dir.join("xaa-2026.secret-key"))?;
     write_secret_file(&secret_path, &committed, &secret_key)?;
     let scope = format!(
         "every nuclear warhead, every site of the weapons complex and every stock of HEU and plutonium; categories {}",
         SCENARIO_CATEGORIES.join(", ")
     );
     let mut step = 0;
-    let mut say = |text: String| {
+    let mut say = |stage: &crate::scenario::Stage, text: String| {
         step += 1;
-        println!("  {step:>2}. {text}");
+        stage.say(format!("  {step:>2}. {text}"));
     };
-    println!("Steps:");
+    stage.say("Steps:");
     let payload = commit_payload(
         &committed,
         id.clone(),
@@ -833,16 +844,13 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         Date::parse("2026-01-01")?,
         &scope,
     )?;
-    let (r, _) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, _) = stage.append_as(
         "xaa-official-1",
         &["xaa-official-2"],
         vec![payload],
         at("2026-01-05T09:00:00Z")?,
     )?;
-    say(format!(
+    say(stage, format!(
         "leaf {:>3}  XAA commits declaration {id} (two officials sign): {} entries under root {}; the declaration itself stays in {} (encrypted)",
         r.first_leaf.0,
         committed.commitment().entries(),
@@ -856,83 +864,77 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         declaration: id.clone(),
         proof: object(serde_json::to_value(&proof)?, "the proof")?,
     });
-    let (r, _) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, _) = stage.append_as(
         "xaa-official-1",
         &[],
         vec![payload],
         at("2026-01-05T10:00:00Z")?,
     )?;
-    say(format!(
+    say(stage, format!(
         "leaf {:>3}  XAA proves its deployed warheads at most 12 (an aggregated Bulletproof over the Pedersen total; the number stays secret)",
         r.first_leaf.0
     ));
     // Staged dismantlement: the west region, one category at a time.
     for category in SCENARIO_CATEGORIES {
-        let escrow = ledger_of(&log)?;
+        let escrow = ledger_of(&stage.log)?;
         let selector =
             RangeSelector::category_region(label(category, "category")?, label("west", "region")?);
         let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Range(selector))?;
-        let (r, _) = append_as(
-            &mut log,
-            &log_key,
-            &keys_dir,
+        let (r, _) = stage.append_as(
             "xaa-official-1",
             &[],
             vec![payload],
             at("2026-03-01T09:00:00Z")?,
         )?;
-        let escrow = ledger_of(&log)?;
+        let escrow = ledger_of(&stage.log)?;
         let d = escrow
             .declaration(&id)
             .ok_or_else(|| anyhow!("declaration lost"))?;
         let last = d.opened.last().map(|o| o.outcome.clone());
         if let Some(Ok(text)) = last {
-            say(format!(
-                "leaf {:>3}  the west region revealed: {text}",
-                r.first_leaf.0
-            ));
+            say(
+                stage,
+                format!(
+                    "leaf {:>3}  the west region revealed: {text}",
+                    r.first_leaf.0
+                ),
+            );
         }
     }
     // The inspection plan, then the sample from a seed fixed after the commitment.
     let entries = committed.commitment().entries();
     let p = custodian_escrow::plan::plan(entries, 3, 0.9)?;
-    say(format!(
+    say(stage, format!(
         "plan: if 3 of the {entries} entries were false, a sample of {} finds one with probability {:.4} (exact hypergeometric; target 0.9)",
         p.sample_size, p.detection_probability
     ));
-    let (size, note) = checkpoint_note(&log, None)?;
+    let (size, note) = checkpoint_note(&stage.log, None)?;
     let payload = Payload::EscrowChallenge(sample_challenge(id.clone(), p.sample_size, note));
-    let (r, challenge) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, challenge) = stage.append_as(
         "inspector-1",
         &[],
         vec![payload],
         at("2026-04-01T08:00:00Z")?,
     )?;
-    say(format!(
+    say(stage, format!(
         "leaf {:>3}  the inspector asks for a sample of {}, seeded by the root of the signed checkpoint at size {size} (after the commitment: nobody could choose it)",
         r.first_leaf.0, p.sample_size
     ));
-    let escrow = ledger_of(&log)?;
+    let escrow = ledger_of(&stage.log)?;
     let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Answer(&challenge))?;
-    let (r, _) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, _) = stage.append_as(
         "xaa-official-1",
         &[],
         vec![payload],
         at("2026-04-02T08:00:00Z")?,
     )?;
-    say(format!(
-        "leaf {:>3}  XAA opens exactly the drawn entries; each verifies against the root",
-        r.first_leaf.0
-    ));
+    say(
+        stage,
+        format!(
+            "leaf {:>3}  XAA opens exactly the drawn entries; each verifies against the root",
+            r.first_leaf.0
+        ),
+    );
     // The discovery.
     let observe = custodian_core::event::InspectionObserve {
         state: xaa,
@@ -943,55 +945,50 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         description: "a second centrifuge hall seen on commercial satellite imagery and during a visit, operating since 2010".into(),
         existed_since: Some(Date::parse("2010-06-01")?),
     };
-    let (r, _) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, _) = stage.append_as(
         "inspector-1",
         &[],
         vec![Payload::InspectionObserve(observe)],
         at("2026-05-10T08:00:00Z")?,
     )?;
-    say(format!(
+    say(stage, format!(
         "leaf {:>3}  the inspector records an enrichment site in the north, xaa-north-enrichment-2, existing since 2010-06-01",
         r.first_leaf.0
     ));
-    let escrow = ledger_of(&log)?;
+    let escrow = ledger_of(&stage.log)?;
     let open = escrow
         .findings()
         .iter()
         .filter(|f| f.kind == FindingKind::Unresolved)
         .count();
-    say(format!(
-        "           findings now: {open} unresolved (the north has not been revealed)"
-    ));
+    say(
+        stage,
+        format!("           findings now: {open} unresolved (the north has not been revealed)"),
+    );
     let key = sort_key("enrichment-site/north/xaa-north-enrichment-2")?;
     let payload = Payload::EscrowChallenge(key_challenge(id.clone(), &key)?);
-    let (r, challenge) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, challenge) = stage.append_as(
         "inspector-1",
         &[],
         vec![payload],
         at("2026-05-10T09:00:00Z")?,
     )?;
-    say(format!(
-        "leaf {:>3}  the inspector asks: is {key} in the declaration?",
-        r.first_leaf.0
-    ));
-    let escrow = ledger_of(&log)?;
+    say(
+        stage,
+        format!(
+            "leaf {:>3}  the inspector asks: is {key} in the declaration?",
+            r.first_leaf.0
+        ),
+    );
+    let escrow = ledger_of(&stage.log)?;
     let payload = reveal_payload(&escrow, &committed, &id, RevealWhat::Answer(&challenge))?;
-    let (r, _) = append_as(
-        &mut log,
-        &log_key,
-        &keys_dir,
+    let (r, _) = stage.append_as(
         "xaa-official-1",
         &[],
         vec![payload],
         at("2026-05-11T09:00:00Z")?,
     )?;
-    say(format!(
+    say(stage, format!(
         "leaf {:>3}  XAA answers with the two committed neighbours of that key: it is not in the declaration",
         r.first_leaf.0
     ));
@@ -1008,30 +1005,39 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
             cycle: 2026,
             report: xaa_report(deployed, &opening)?,
         });
-        let (r, _) = append_as(
-            &mut log,
-            &log_key,
-            &keys_dir,
+        let (r, _) = stage.append_as(
             "xaa-official-1",
             &[],
             vec![payload],
             at(time)?,
         )?;
-        say(format!(
+        say(stage, format!(
             "leaf {:>3}  XAA reports to the 2026 NPT review cycle: it {what}",
             r.first_leaf.0
         ));
     }
-    println!();
-    let escrow = ledger_of(&log)?;
-    print_record(&escrow, Some(&id), false);
+    stage.say("");
+    Ok(ScenarioShown {
+        declaration: id,
+        seed_size: size,
+        sample_size: p.sample_size,
+    })
+}
+
+/// Shows what the escrow scenario left in `stage`: the record, its findings
+/// with offline-verified evidence, and XAA's bound review reports.
+fn show_scenario(cli: &Cli, stage: &crate::scenario::Stage, shown: &ScenarioShown) -> CmdResult {
+    let (log, db, id) = (&stage.log, &stage.db, &shown.declaration);
+    let xaa = StateCode::parse("XAA")?;
+    let escrow = ledger_of(log)?;
+    print_record(&escrow, Some(id), false);
     println!();
     let findings = escrow.findings();
     print_findings(&findings);
     let path = crate::scenario::with_suffix(db, ".evidence.json");
-    let bundle = crate::complycmd::escrow_evidence_bundle(&log, &findings)?;
+    let bundle = crate::complycmd::escrow_evidence_bundle(log, &findings)?;
     std::fs::write(&path, format!("{bundle}\n"))?;
-    let c = crate::complycmd::verify_evidence(&path, &built.vkey)?;
+    let c = crate::complycmd::verify_evidence(&path, &stage.vkey)?;
     println!(
         "\nEvidence, verified offline against the signed checkpoint at size {}: {} finding(s) cite {} event(s) in {} leaves, each with its inclusion proof (custodian evidence verify {} --vkey '{}').",
         c.size.0,
@@ -1039,9 +1045,9 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
         c.events,
         c.leaves,
         path.display(),
-        built.vkey.to_text()
+        stage.vkey.to_text()
     );
-    let engine = crate::reviewcmd::engine_of(&log)?;
+    let engine = crate::reviewcmd::engine_of(log)?;
     let checks = custodian_review::totals::check_state(
         &engine,
         xaa,
@@ -1052,10 +1058,11 @@ pub fn scenario(cli: &Cli, db: &Path, log_key_path: &Path) -> CmdResult {
     crate::reviewcmd::print_bindings(&checks);
     if !cli.json {
         println!(
-            "   try: custodian --db {} escrow verify --declaration xaa-2026\n        custodian --db {} escrow sample --declaration xaa-2026 --seed-from {size} --n {}\n        custodian --db {} review report show XAA 2026\n",
+            "   try: custodian --db {} escrow verify --declaration xaa-2026\n        custodian --db {} escrow sample --declaration xaa-2026 --seed-from {} --n {}\n        custodian --db {} review report show XAA 2026\n",
             db.display(),
             db.display(),
-            p.sample_size,
+            shown.seed_size,
+            shown.sample_size,
             db.display()
         );
     }

@@ -4,12 +4,15 @@
 use crate::cli::{Cli, ItemCommand, ItemsArgs};
 use crate::logcmd::open_log;
 use crate::record::{custody_at, for_each_leaf, parse_at};
+use crate::views::ParamError;
 use crate::{output, CmdResult};
 use anyhow::anyhow;
 use custodian_core::ids::ItemId;
-use custodian_core::StateCode;
+use custodian_core::{Event, LeafIndex, StateCode, UtcTime};
 use custodian_custody::state::status_name;
-use custodian_custody::{alerts as record_alerts, item_of, Custody, ItemState, Location};
+use custodian_custody::{alerts as record_alerts, item_of, Alert, Custody, ItemState, Location};
+use custodian_store::any::AnyStore;
+use custodian_store::log::Log;
 use serde_json::{json, Value};
 
 fn item_json(custody: &Custody, item: &ItemState) -> Value {
@@ -45,27 +48,52 @@ fn parse_state(flag: &str, text: Option<&str>) -> anyhow::Result<Option<StateCod
         .transpose()
 }
 
+/// Which items `custodian items` lists: all, or those on a state's
+/// territory, in a state's custody, under a state's control.
+#[derive(Default)]
+pub struct ItemsFilter {
+    /// Only items on the territory of this state.
+    pub state: Option<StateCode>,
+    /// Only items in this state's custody.
+    pub custodian: Option<StateCode>,
+    /// Only items under this state's control.
+    pub controller: Option<StateCode>,
+}
+
+fn select<'c>(custody: &'c Custody, filter: &ItemsFilter) -> Vec<&'c ItemState> {
+    custody
+        .items()
+        .filter(|i| filter.state.is_none() || custody.item_state_code(i) == filter.state)
+        .filter(|i| filter.custodian.is_none_or(|c| i.custodian == c))
+        .filter(|i| filter.controller.is_none_or(|c| i.controller == c))
+        .collect()
+}
+
+/// The JSON document of `custodian items --json` (and of `GET /api/v1/items`).
+pub fn items_doc(log: &Log<AnyStore>, at: UtcTime, filter: &ItemsFilter) -> anyhow::Result<Value> {
+    let custody = custody_at(log, at)?;
+    let selected = select(&custody, filter);
+    Ok(json!({
+        "at": at,
+        "items": selected.iter().map(|i| item_json(&custody, i)).collect::<Vec<_>>(),
+    }))
+}
+
 /// `custodian items`.
 pub fn items(cli: &Cli, args: &ItemsArgs) -> CmdResult {
     let at = parse_at(args.at.as_deref())?;
-    let state = parse_state("--state", args.state.as_deref())?;
-    let custodian = parse_state("--custodian", args.custodian.as_deref())?;
-    let controller = parse_state("--controller", args.controller.as_deref())?;
+    let filter = ItemsFilter {
+        state: parse_state("--state", args.state.as_deref())?,
+        custodian: parse_state("--custodian", args.custodian.as_deref())?,
+        controller: parse_state("--controller", args.controller.as_deref())?,
+    };
     let log = open_log(cli)?;
-    let custody = custody_at(&log, at)?;
-    let selected: Vec<&ItemState> = custody
-        .items()
-        .filter(|i| state.is_none() || custody.item_state_code(i) == state)
-        .filter(|i| custodian.is_none_or(|c| i.custodian == c))
-        .filter(|i| controller.is_none_or(|c| i.controller == c))
-        .collect();
     if cli.json {
-        output::json(&json!({
-            "at": at,
-            "items": selected.iter().map(|i| item_json(&custody, i)).collect::<Vec<_>>(),
-        }));
+        output::json(&items_doc(&log, at, &filter)?);
         return Ok(());
     }
+    let custody = custody_at(&log, at)?;
+    let selected = select(&custody, &filter);
     println!("{} item(s) as of {at}", selected.len());
     if !selected.is_empty() {
         println!(
@@ -95,18 +123,30 @@ pub fn item(cli: &Cli, cmd: &ItemCommand) -> CmdResult {
     }
 }
 
+/// The item `id` of the record as of `at`, or the caller's error.
+fn find<'c>(custody: &'c Custody, id: &ItemId, at: UtcTime) -> anyhow::Result<&'c ItemState> {
+    custody.item(id).ok_or_else(|| {
+        ParamError::not_found("id", format!("no item {id} in the record as of {at}")).into()
+    })
+}
+
+/// The JSON document of `custodian item show ID --json` (and of
+/// `GET /api/v1/items/{id}`).
+pub fn item_doc(log: &Log<AnyStore>, id: &ItemId, at: UtcTime) -> anyhow::Result<Value> {
+    let custody = custody_at(log, at)?;
+    Ok(item_json(&custody, find(&custody, id, at)?))
+}
+
 fn show(cli: &Cli, id: &str, at: Option<&str>) -> CmdResult {
     let id = ItemId::parse(id).map_err(|e| anyhow!("item {id:?}: {e}"))?;
     let at = parse_at(at)?;
     let log = open_log(cli)?;
-    let custody = custody_at(&log, at)?;
-    let item = custody
-        .item(&id)
-        .ok_or_else(|| anyhow!("no item {id} in the record as of {at}"))?;
     if cli.json {
-        output::json(&item_json(&custody, item));
+        output::json(&item_doc(&log, &id, at)?);
         return Ok(());
     }
+    let custody = custody_at(&log, at)?;
+    let item = find(&custody, &id, at)?;
     println!("item        {}", item.item);
     println!("type        {}", item.item_type);
     println!("status      {}", status_name(item.status));
@@ -142,28 +182,42 @@ fn show(cli: &Cli, id: &str, at: Option<&str>) -> CmdResult {
     Ok(())
 }
 
-fn history(cli: &Cli, id: &str) -> CmdResult {
-    let id = ItemId::parse(id).map_err(|e| anyhow!("item {id:?}: {e}"))?;
-    let log = open_log(cli)?;
+/// Every event about `id`, in log order, with its leaf; the caller's error
+/// if there is none.
+fn events_about(log: &Log<AnyStore>, id: &ItemId) -> anyhow::Result<Vec<(LeafIndex, Event)>> {
     let mut rows = Vec::new();
-    for_each_leaf(&log, |leaf, signed| {
+    for_each_leaf(log, |leaf, signed| {
         for event in signed.submission.events {
-            if item_of(&event.payload) == Some(&id) {
+            if item_of(&event.payload) == Some(id) {
                 rows.push((leaf, event));
             }
         }
         Ok(())
     })?;
     if rows.is_empty() {
-        return Err(anyhow!("no item {id} in the log").into());
+        return Err(ParamError::not_found("id", format!("no item {id} in the log")).into());
     }
+    Ok(rows)
+}
+
+/// The JSON document of `custodian item history ID --json` (and of
+/// `GET /api/v1/items/{id}/history`).
+pub fn history_doc(log: &Log<AnyStore>, id: &ItemId) -> anyhow::Result<Value> {
+    let rows = events_about(log, id)?;
+    Ok(json!({
+        "item": id.as_str(),
+        "events": rows.iter().map(|(leaf, e)| json!({"leaf": leaf.0, "event": e.to_json()})).collect::<Vec<_>>(),
+    }))
+}
+
+fn history(cli: &Cli, id: &str) -> CmdResult {
+    let id = ItemId::parse(id).map_err(|e| anyhow!("item {id:?}: {e}"))?;
+    let log = open_log(cli)?;
     if cli.json {
-        output::json(&json!({
-            "item": id.as_str(),
-            "events": rows.iter().map(|(leaf, e)| json!({"leaf": leaf.0, "event": e.to_json()})).collect::<Vec<_>>(),
-        }));
+        output::json(&history_doc(&log, &id)?);
         return Ok(());
     }
+    let rows = events_about(&log, &id)?;
     println!("{} event(s) about {id}, in log order:", rows.len());
     for (leaf, e) in rows {
         let approvers: Vec<&str> = e.approvals.iter().map(|a| a.actor.as_str()).collect();
@@ -185,17 +239,24 @@ fn history(cli: &Cli, id: &str) -> CmdResult {
     Ok(())
 }
 
+fn alerts_at(log: &Log<AnyStore>, at: UtcTime) -> anyhow::Result<Vec<Alert>> {
+    Ok(record_alerts(&custody_at(log, at)?, at))
+}
+
+/// The JSON document of `custodian alerts --json` (and of `GET /api/v1/alerts`).
+pub fn alerts_doc(log: &Log<AnyStore>, at: UtcTime) -> anyhow::Result<Value> {
+    Ok(json!({"at": at, "alerts": alerts_at(log, at)?}))
+}
+
 /// `custodian alerts`.
 pub fn alerts(cli: &Cli, at: Option<&str>) -> CmdResult {
     let at = parse_at(at)?;
     let log = open_log(cli)?;
-    let custody = custody_at(&log, at)?;
-    let found = record_alerts(&custody, at);
     if cli.json {
-        output::json(&json!({"at": at, "alerts": found}));
+        output::json(&alerts_doc(&log, at)?);
         return Ok(());
     }
-    print_alerts(&found, at);
+    print_alerts(&alerts_at(&log, at)?, at);
     Ok(())
 }
 

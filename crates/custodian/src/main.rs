@@ -33,6 +33,7 @@ mod regimecmd;
 mod reviewcmd;
 mod scenario;
 mod servecmd;
+mod views;
 
 use clap::Parser;
 use std::process::ExitCode;

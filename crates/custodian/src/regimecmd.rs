@@ -5,13 +5,14 @@ use crate::cli::{Cli, RegimeCommand};
 use crate::input;
 use crate::keyfile::read_signing_key;
 use crate::logcmd::{open_log, print_receipt};
+use crate::views::ParamError;
 use crate::{output, CmdResult};
 use anyhow::{anyhow, Context};
 use custodian_core::encoding::hex;
 use custodian_core::event::RegistryRow;
 use custodian_core::{Date, StateCode};
 use custodian_regime::ledger::{self, rows_from_csv, Tables, TABLES};
-use custodian_regime::{Registry, TreatyId};
+use custodian_regime::{RegimeError, Registry, TreatyId};
 use custodian_store::any::AnyStore;
 use custodian_store::log::{AppendReceipt, Log};
 use custodian_store::Store;
@@ -153,284 +154,374 @@ fn sources(answer: &Value) -> usize {
     answer["sources"].as_array().map_or(0, Vec::len)
 }
 
+/// A registry query, its parameters parsed: what `custodian regime ...`
+/// and the server's `/api/v1/registry/...` views ask of the registry.
+pub enum RegimeQuery {
+    /// Every state's status under a treaty at a date.
+    Status {
+        /// The treaty.
+        treaty: TreatyId,
+        /// The date.
+        at: Date,
+    },
+    /// Whether a treaty is in force at a date.
+    InForce {
+        /// The treaty.
+        treaty: TreatyId,
+        /// The date.
+        at: Date,
+    },
+    /// One state's profile at a date.
+    State {
+        /// The state.
+        state: StateCode,
+        /// The date.
+        at: Date,
+    },
+    /// Estimated nuclear forces, all years or one.
+    Forces {
+        /// Only this year.
+        year: Option<i32>,
+    },
+    /// Weapons deployed abroad, as published by a date (or all).
+    Deployments {
+        /// As published by this date.
+        at: Option<Date>,
+    },
+    /// The dated actions of a state under a treaty.
+    History {
+        /// The state.
+        state: StateCode,
+        /// The treaty.
+        treaty: TreatyId,
+    },
+}
+
+/// The JSON document of a registry query: what `custodian regime ... --json`
+/// prints and the server's registry views serve. An unknown treaty or state is
+/// the caller's [`ParamError`].
+pub fn regime_doc(registry: &Registry, query: &RegimeQuery) -> anyhow::Result<Value> {
+    let answer = match query {
+        RegimeQuery::Status { treaty, at } => {
+            serde_json::to_value(registry.status_all(treaty, *at).map_err(unknown)?)?
+        }
+        RegimeQuery::InForce { treaty, at } => {
+            serde_json::to_value(registry.in_force(treaty, *at).map_err(unknown)?)?
+        }
+        RegimeQuery::State { state, at } => {
+            serde_json::to_value(registry.state_profile(*state, *at).map_err(unknown)?)?
+        }
+        RegimeQuery::Forces { year } => serde_json::to_value(registry.forces(*year))?,
+        RegimeQuery::Deployments { at } => serde_json::to_value(registry.deployments(*at))?,
+        RegimeQuery::History { state, treaty } => {
+            serde_json::to_value(registry.history(*state, treaty).map_err(unknown)?)?
+        }
+    };
+    Ok(answer)
+}
+
+/// An unknown treaty in a query is the caller's error, an unknown state is not
+/// found, each named by its parameter; anything else is the registry's.
+fn unknown(e: RegimeError) -> anyhow::Error {
+    match e {
+        RegimeError::UnknownTreaty { treaty, .. } => ParamError::invalid(
+            "treaty",
+            format!("unknown treaty {treaty} (the registry's treaties.csv does not list it)"),
+        )
+        .into(),
+        RegimeError::UnknownState { code, .. } => ParamError::not_found(
+            "state",
+            format!("unknown state code {code} (neither in states.csv nor a historical state)"),
+        )
+        .into(),
+        other => other.into(),
+    }
+}
+
 /// `custodian regime ...`.
 pub fn run(cli: &Cli, cmd: &RegimeCommand) -> CmdResult {
-    match cmd {
+    let query = match cmd {
         RegimeCommand::Import { file, table, key } => return import(cli, file, table, key),
         RegimeCommand::Export { format, dir } => return export(cli, format, dir),
-        _ => {}
-    }
-    let log = open_log(cli)?;
-    let registry = registry_from_log(&log)?;
-    let doc = match cmd {
-        RegimeCommand::Status { treaty: t, at } => {
-            let (id, date) = (treaty(t)?, parse_date(at.as_deref())?);
-            let answer = registry.status_all(&id, date)?;
-            let doc = serde_json::to_value(&answer)?;
-            let bound_label = match in_force_at(&registry, &id, date) {
-                Some(true) => "parties",
-                Some(false) => "consented to be bound (not parties: the treaty is not in force)",
-                None => "consented to be bound (whether the treaty is in force is not established by the data)",
-            };
-            if !cli.json {
-                println!(
-                    "{} as of {} ({} answer(s); readings are never merged):",
-                    t,
-                    doc["at"].as_str().unwrap_or(""),
-                    doc["answers"].as_array().map_or(0, Vec::len)
-                );
-                for a in doc["answers"].as_array().into_iter().flatten() {
-                    let v = &a["value"];
-                    println!("\n  {}", under(a));
-                    for (label, key) in [
-                        (bound_label, "parties"),
-                        ("withdrawal pending", "withdrawal_pending"),
-                        ("signatories only", "signatories"),
-                        ("ratification revoked", "ratification_revoked"),
-                        ("withdrawn", "withdrawn"),
-                        (
-                            "nuclear-weapon states (NPT Art. IX.3)",
-                            "nuclear_weapon_states",
-                        ),
-                    ] {
-                        if v[key].is_array() {
-                            println!(
-                                "  {label} ({}): {}",
-                                v[key].as_array().map_or(0, Vec::len),
-                                codes(&v[key])
-                            );
-                        }
-                    }
-                    println!(
-                        "  non-signatories: {}",
-                        v["non_signatories"].as_array().map_or(0, Vec::len)
-                    );
-                    println!("  sources: {}", sources(a));
-                }
-                print_coverage(&doc);
-            }
-            doc
-        }
-        RegimeCommand::InForce { treaty: t, at } => {
-            let answer = registry.in_force(&treaty(t)?, parse_date(at.as_deref())?)?;
-            let doc = serde_json::to_value(&answer)?;
-            if !cli.json {
-                println!("{} in force as of {}?", t, doc["at"].as_str().unwrap_or(""));
-                for a in doc["answers"].as_array().into_iter().flatten() {
-                    let v = &a["value"];
-                    println!("\n  {}", under(a));
-                    println!("  status: {}", v["status"]);
-                    if v["missing"].as_array().is_some_and(|m| !m.is_empty()) {
-                        println!(
-                            "  still missing ({}): {}",
-                            v["missing"].as_array().map_or(0, Vec::len),
-                            codes(&v["missing"])
-                        );
-                    }
-                    if !v["counted"].is_null() {
-                        println!("  counted {} of {} required", v["counted"], v["required"]);
-                    }
-                    println!("  sources: {}", sources(a));
-                }
-                let recorded = &doc["recorded"]["row"];
-                println!(
-                    "\n  recorded in treaties.csv: entry into force {}; rule: {}",
-                    recorded["entry_into_force"]
-                        .as_str()
-                        .unwrap_or("(not recorded)"),
-                    recorded["entry_into_force_rule"]
-                        .as_str()
-                        .unwrap_or("(not recorded)")
-                );
-                if !doc["from_counts"].is_null() {
-                    println!(
-                        "\n  from sourced counts (treaty_counts.csv): {}",
-                        doc["from_counts"]
-                    );
-                }
-                print_coverage(&doc);
-            }
-            doc
-        }
-        RegimeCommand::State { state: s, at } => {
-            let date = parse_date(at.as_deref())?;
-            let answer = registry.state_profile(state(s)?, date)?;
-            let doc = serde_json::to_value(&answer)?;
-            if !cli.json {
-                println!(
-                    "{} ({}) as of {}",
-                    s,
-                    doc["state"]["name"].as_str().unwrap_or(""),
-                    doc["at"].as_str().unwrap_or("")
-                );
-                for t in doc["treaties"].as_array().into_iter().flatten() {
-                    let in_force = TreatyId::parse(t["treaty"].as_str().unwrap_or(""))
-                        .ok()
-                        .and_then(|id| in_force_at(&registry, &id, date));
-                    let statuses: Vec<String> = t["status"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|a| {
-                            if a["under"].as_array().is_some_and(|u| !u.is_empty()) {
-                                format!("{} ({})", status_text(&a["value"], in_force), under(a))
-                            } else {
-                                status_text(&a["value"], in_force)
-                            }
-                        })
-                        .collect();
-                    println!(
-                        "  {:<12} {}",
-                        t["treaty"].as_str().unwrap_or(""),
-                        statuses.join(" | ")
-                    );
-                }
-                println!("  forces: {} estimate row(s); deployments hosted: {}, owned abroad: {}; stated positions: {}",
-                    doc["forces"].as_array().map_or(0, Vec::len),
-                    doc["deployments_hosted"].as_array().map_or(0, Vec::len),
-                    doc["deployments_owned"].as_array().map_or(0, Vec::len),
-                    doc["positions"].as_array().map_or(0, Vec::len));
-                println!("  {}", doc["caveat"].as_str().unwrap_or(""));
-                println!(
-                    "  sources: {} (use --json for every row with its source)",
-                    doc["sources"].as_array().map_or(0, Vec::len)
-                );
-            }
-            doc
-        }
-        RegimeCommand::Forces { at } => {
-            let answer = registry.forces(*at);
-            let doc = serde_json::to_value(&answer)?;
-            if !cli.json {
-                println!(
-                    "Estimated nuclear forces{} — {}",
-                    at.map(|y| format!(" in {y}")).unwrap_or_default(),
-                    doc["caveat"].as_str().unwrap_or("")
-                );
-                println!(
-                    "{:<6} {:<6} {:>9} {:>9} {:>9} {:>9} {:>11}  source",
-                    "state", "year", "inventory", "stockpile", "deployed", "retired", "range"
-                );
-                for e in doc["estimates"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .chain(doc["undated"].as_array().into_iter().flatten())
-                {
-                    let r = &e["row"];
-                    let cell = |k: &str| {
-                        if r[k].is_null() {
-                            "–".to_string()
-                        } else {
-                            r[k].to_string()
-                        }
-                    };
-                    let range = if r["total_low"].is_null() {
-                        "–".to_string()
-                    } else {
-                        format!("{}–{}", r["total_low"], r["total_high"])
-                    };
-                    let source: String = r["source"]
-                        .as_str()
-                        .unwrap_or("")
-                        .chars()
-                        .take(60)
-                        .collect();
-                    println!(
-                        "{:<6} {:<6} {:>9} {:>9} {:>9} {:>9} {:>11}  {}",
-                        r["state"].as_str().unwrap_or(""),
-                        cell("year"),
-                        cell("total_inventory"),
-                        cell("stockpile"),
-                        cell("deployed"),
-                        cell("retired"),
-                        range,
-                        source
-                    );
-                }
-                println!("sources disagree on {} figure(s): all rows are kept (see --json \"disagreements\").", doc["disagreements"].as_array().map_or(0, Vec::len));
-            }
-            doc
-        }
-        RegimeCommand::Deployments { at } => {
-            let at = at
+        RegimeCommand::Status { treaty: t, at } => RegimeQuery::Status {
+            treaty: treaty(t)?,
+            at: parse_date(at.as_deref())?,
+        },
+        RegimeCommand::InForce { treaty: t, at } => RegimeQuery::InForce {
+            treaty: treaty(t)?,
+            at: parse_date(at.as_deref())?,
+        },
+        RegimeCommand::State { state: s, at } => RegimeQuery::State {
+            state: state(s)?,
+            at: parse_date(at.as_deref())?,
+        },
+        RegimeCommand::Forces { at } => RegimeQuery::Forces { year: *at },
+        RegimeCommand::Deployments { at } => RegimeQuery::Deployments {
+            at: at
                 .as_deref()
                 .map(|t| Date::parse(t).map_err(|e| anyhow!("--at: {e}")))
-                .transpose()?;
-            let answer = registry.deployments(at);
-            let doc = serde_json::to_value(&answer)?;
-            if !cli.json {
-                println!(
-                    "Weapons deployed abroad — {}",
-                    doc["caveat"].as_str().unwrap_or("")
-                );
-                for e in doc["deployments"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .chain(doc["undated"].as_array().into_iter().flatten())
-                {
-                    let r = &e["row"];
-                    println!(
-                        "  host {} site {:?}: {} ({} custody), estimated count {}; source {}",
-                        r["host_state"].as_str().unwrap_or("?"),
-                        r["site"].as_str().unwrap_or(""),
-                        r["weapon_type"].as_str().unwrap_or(""),
-                        r["custodian_state"].as_str().unwrap_or(""),
-                        if r["estimated_count"].is_null() {
-                            "not given".to_string()
-                        } else {
-                            r["estimated_count"].to_string()
-                        },
-                        r["source"]
-                            .as_str()
-                            .unwrap_or("")
-                            .chars()
-                            .take(50)
-                            .collect::<String>()
-                    );
-                }
-                println!(
-                    "sources disagree on {} figure(s) (see --json \"disagreements\").",
-                    doc["disagreements"].as_array().map_or(0, Vec::len)
-                );
-            }
-            doc
-        }
+                .transpose()?,
+        },
         RegimeCommand::History {
             state: s,
             treaty: t,
-        } => {
-            let answer = registry.history(state(s)?, &treaty(t)?)?;
-            let doc = serde_json::to_value(&answer)?;
-            if !cli.json {
-                println!("{s} and the {t}:");
-                for e in doc["entries"].as_array().into_iter().flatten() {
-                    let a = &e["action"];
-                    println!(
-                        "  {} {:<22} by {}  ({})",
-                        a["date"].as_str().unwrap_or(""),
-                        a["action"].as_str().unwrap_or(""),
-                        a["iso3"].as_str().unwrap_or(""),
-                        a["source"]
-                            .as_str()
-                            .unwrap_or("")
-                            .chars()
-                            .take(60)
-                            .collect::<String>()
-                    );
-                }
-            }
-            doc
-        }
-        RegimeCommand::Import { .. } | RegimeCommand::Export { .. } => {
-            unreachable!("handled above")
-        }
+        } => RegimeQuery::History {
+            state: state(s)?,
+            treaty: treaty(t)?,
+        },
     };
+    let log = open_log(cli)?;
+    let registry = registry_from_log(&log)?;
+    let doc = regime_doc(&registry, &query)?;
     if cli.json {
         output::json(&doc);
+        return Ok(());
+    }
+    match &query {
+        RegimeQuery::Status { treaty, at } => print_status(&registry, treaty, *at, &doc),
+        RegimeQuery::InForce { treaty, .. } => print_in_force(treaty, &doc),
+        RegimeQuery::State { state, at } => print_state(&registry, *state, *at, &doc),
+        RegimeQuery::Forces { year } => print_forces(*year, &doc),
+        RegimeQuery::Deployments { .. } => print_deployments(&doc),
+        RegimeQuery::History { state, treaty } => print_history(*state, treaty, &doc),
     }
     Ok(())
+}
+
+fn print_status(registry: &Registry, id: &TreatyId, date: Date, doc: &Value) {
+    let bound_label = match in_force_at(registry, id, date) {
+        Some(true) => "parties",
+        Some(false) => "consented to be bound (not parties: the treaty is not in force)",
+        None => {
+            "consented to be bound (whether the treaty is in force is not established by the data)"
+        }
+    };
+    println!(
+        "{} as of {} ({} answer(s); readings are never merged):",
+        id,
+        doc["at"].as_str().unwrap_or(""),
+        doc["answers"].as_array().map_or(0, Vec::len)
+    );
+    for a in doc["answers"].as_array().into_iter().flatten() {
+        let v = &a["value"];
+        println!("\n  {}", under(a));
+        for (label, key) in [
+            (bound_label, "parties"),
+            ("withdrawal pending", "withdrawal_pending"),
+            ("signatories only", "signatories"),
+            ("ratification revoked", "ratification_revoked"),
+            ("withdrawn", "withdrawn"),
+            (
+                "nuclear-weapon states (NPT Art. IX.3)",
+                "nuclear_weapon_states",
+            ),
+        ] {
+            if v[key].is_array() {
+                println!(
+                    "  {label} ({}): {}",
+                    v[key].as_array().map_or(0, Vec::len),
+                    codes(&v[key])
+                );
+            }
+        }
+        println!(
+            "  non-signatories: {}",
+            v["non_signatories"].as_array().map_or(0, Vec::len)
+        );
+        println!("  sources: {}", sources(a));
+    }
+    print_coverage(doc);
+}
+
+fn print_in_force(id: &TreatyId, doc: &Value) {
+    println!(
+        "{} in force as of {}?",
+        id,
+        doc["at"].as_str().unwrap_or("")
+    );
+    for a in doc["answers"].as_array().into_iter().flatten() {
+        let v = &a["value"];
+        println!("\n  {}", under(a));
+        println!("  status: {}", v["status"]);
+        if v["missing"].as_array().is_some_and(|m| !m.is_empty()) {
+            println!(
+                "  still missing ({}): {}",
+                v["missing"].as_array().map_or(0, Vec::len),
+                codes(&v["missing"])
+            );
+        }
+        if !v["counted"].is_null() {
+            println!("  counted {} of {} required", v["counted"], v["required"]);
+        }
+        println!("  sources: {}", sources(a));
+    }
+    let recorded = &doc["recorded"]["row"];
+    println!(
+        "\n  recorded in treaties.csv: entry into force {}; rule: {}",
+        recorded["entry_into_force"]
+            .as_str()
+            .unwrap_or("(not recorded)"),
+        recorded["entry_into_force_rule"]
+            .as_str()
+            .unwrap_or("(not recorded)")
+    );
+    if !doc["from_counts"].is_null() {
+        println!(
+            "\n  from sourced counts (treaty_counts.csv): {}",
+            doc["from_counts"]
+        );
+    }
+    print_coverage(doc);
+}
+
+fn print_state(registry: &Registry, s: StateCode, date: Date, doc: &Value) {
+    println!(
+        "{} ({}) as of {}",
+        s,
+        doc["state"]["name"].as_str().unwrap_or(""),
+        doc["at"].as_str().unwrap_or("")
+    );
+    for t in doc["treaties"].as_array().into_iter().flatten() {
+        let in_force = TreatyId::parse(t["treaty"].as_str().unwrap_or(""))
+            .ok()
+            .and_then(|id| in_force_at(registry, &id, date));
+        let statuses: Vec<String> = t["status"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                if a["under"].as_array().is_some_and(|u| !u.is_empty()) {
+                    format!("{} ({})", status_text(&a["value"], in_force), under(a))
+                } else {
+                    status_text(&a["value"], in_force)
+                }
+            })
+            .collect();
+        println!(
+            "  {:<12} {}",
+            t["treaty"].as_str().unwrap_or(""),
+            statuses.join(" | ")
+        );
+    }
+    println!("  forces: {} estimate row(s); deployments hosted: {}, owned abroad: {}; stated positions: {}",
+        doc["forces"].as_array().map_or(0, Vec::len),
+        doc["deployments_hosted"].as_array().map_or(0, Vec::len),
+        doc["deployments_owned"].as_array().map_or(0, Vec::len),
+        doc["positions"].as_array().map_or(0, Vec::len));
+    println!("  {}", doc["caveat"].as_str().unwrap_or(""));
+    println!(
+        "  sources: {} (use --json for every row with its source)",
+        doc["sources"].as_array().map_or(0, Vec::len)
+    );
+}
+
+fn print_forces(year: Option<i32>, doc: &Value) {
+    println!(
+        "Estimated nuclear forces{} — {}",
+        year.map(|y| format!(" in {y}")).unwrap_or_default(),
+        doc["caveat"].as_str().unwrap_or("")
+    );
+    println!(
+        "{:<6} {:<6} {:>9} {:>9} {:>9} {:>9} {:>11}  source",
+        "state", "year", "inventory", "stockpile", "deployed", "retired", "range"
+    );
+    for e in doc["estimates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(doc["undated"].as_array().into_iter().flatten())
+    {
+        let r = &e["row"];
+        let cell = |k: &str| {
+            if r[k].is_null() {
+                "–".to_string()
+            } else {
+                r[k].to_string()
+            }
+        };
+        let range = if r["total_low"].is_null() {
+            "–".to_string()
+        } else {
+            format!("{}–{}", r["total_low"], r["total_high"])
+        };
+        let source: String = r["source"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .take(60)
+            .collect();
+        println!(
+            "{:<6} {:<6} {:>9} {:>9} {:>9} {:>9} {:>11}  {}",
+            r["state"].as_str().unwrap_or(""),
+            cell("year"),
+            cell("total_inventory"),
+            cell("stockpile"),
+            cell("deployed"),
+            cell("retired"),
+            range,
+            source
+        );
+    }
+    println!(
+        "sources disagree on {} figure(s): all rows are kept (see --json \"disagreements\").",
+        doc["disagreements"].as_array().map_or(0, Vec::len)
+    );
+}
+
+fn print_deployments(doc: &Value) {
+    println!(
+        "Weapons deployed abroad — {}",
+        doc["caveat"].as_str().unwrap_or("")
+    );
+    for e in doc["deployments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(doc["undated"].as_array().into_iter().flatten())
+    {
+        let r = &e["row"];
+        println!(
+            "  host {} site {:?}: {} ({} custody), estimated count {}; source {}",
+            r["host_state"].as_str().unwrap_or("?"),
+            r["site"].as_str().unwrap_or(""),
+            r["weapon_type"].as_str().unwrap_or(""),
+            r["custodian_state"].as_str().unwrap_or(""),
+            if r["estimated_count"].is_null() {
+                "not given".to_string()
+            } else {
+                r["estimated_count"].to_string()
+            },
+            r["source"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(50)
+                .collect::<String>()
+        );
+    }
+    println!(
+        "sources disagree on {} figure(s) (see --json \"disagreements\").",
+        doc["disagreements"].as_array().map_or(0, Vec::len)
+    );
+}
+
+fn print_history(s: StateCode, t: &TreatyId, doc: &Value) {
+    println!("{s} and the {t}:");
+    for e in doc["entries"].as_array().into_iter().flatten() {
+        let a = &e["action"];
+        println!(
+            "  {} {:<22} by {}  ({})",
+            a["date"].as_str().unwrap_or(""),
+            a["action"].as_str().unwrap_or(""),
+            a["iso3"].as_str().unwrap_or(""),
+            a["source"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(60)
+                .collect::<String>()
+        );
+    }
 }
 
 fn print_coverage(doc: &Value) {

@@ -7,6 +7,7 @@
 
 use crate::cli::{Cli, ReviewCommand, ReviewReportCommand};
 use crate::logcmd::{open_log, print_receipt, read_log_key};
+use crate::views::ParamError;
 use crate::{output, CmdResult, Failure};
 use anyhow::{anyhow, Context};
 use custodian_core::event::ReviewReport;
@@ -238,8 +239,7 @@ fn cycles(cli: &Cli) -> CmdResult {
 /// `review cycle YEAR`.
 fn cycle(cli: &Cli, year: u16) -> CmdResult {
     let c = cycle_arg(year)?;
-    let db = cli.db_path();
-    let completeness = if db.exists() {
+    let completeness = if cli.log_may_exist() {
         let log = open_log(cli)?;
         let engine = engine_of(&log)?;
         let escrow = escrow_of(&log)?;
@@ -340,7 +340,7 @@ fn cycle(cli: &Cli, year: u16) -> CmdResult {
         }
         None => println!(
             "\nCompleteness: no log at {} (give --db to see who reported).",
-            db.display()
+            cli.db_target()
         ),
     }
     Ok(())
@@ -751,27 +751,41 @@ fn binding(log: &Log<AnyStore>) -> Result<Binding, Failure> {
     })
 }
 
-/// `review summary YEAR --out DIR`: everything is rendered in memory first, so a
-/// failure writes nothing.
-fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
-    let c = cycle_arg(year)?;
-    let log = open_log(cli)?;
-    let engine = engine_of(&log)?;
-    let escrow = escrow_of(&log)?;
-    let bound = binding(&log)?;
-    let (registry, _) = registry_of(&log)?;
+/// The summary of the cycle of `year`, bound to the log's latest signed
+/// checkpoint. A year of no cycle is the caller's [`ParamError`].
+fn summary_of(log: &Log<AnyStore>, year: u16) -> Result<summary::Summary, Failure> {
+    let c = cycle_arg(year).map_err(|e| ParamError::not_found("year", format!("{e:#}")))?;
+    let engine = engine_of(log)?;
+    let escrow = escrow_of(log)?;
+    let bound = binding(log)?;
+    let (registry, _) = registry_of(log)?;
     let nws = analysis::nuclear_weapon_states(&registry, c.reference_date())?;
-    let s = summary::build(
+    Ok(summary::build(
         &engine,
         c.year,
         &nws,
         registry.force_estimates(),
         Some(&EscrowTotals(&escrow)),
         Some(bound),
-    )?;
+    )?)
+}
+
+/// The JSON document of a cycle's summary: the open-data file
+/// `npt-review-YEAR.json` that `custodian review summary YEAR --out DIR`
+/// writes (and `GET /api/v1/review/summary?year=` serves).
+pub fn summary_doc(log: &Log<AnyStore>, year: u16) -> anyhow::Result<Value> {
+    let s = summary_of(log, year).map_err(|f| f.error)?;
+    Ok(summary::json(&s))
+}
+
+/// `review summary YEAR --out DIR`: everything is rendered in memory first, so a
+/// failure writes nothing.
+fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
+    let log = open_log(cli)?;
+    let s = summary_of(&log, year)?;
     let checks = s.bindings.as_deref().unwrap_or_default();
     let binding_findings = checks.iter().filter(|b| b.finding).count();
-    let stem = format!("npt-review-{}", c.year);
+    let stem = format!("npt-review-{}", s.cycle);
     let files = [
         (format!("{stem}.md"), summary::markdown(&s).into_bytes()),
         (format!("{stem}.csv"), summary::csv(&s).into_bytes()),
@@ -795,7 +809,7 @@ fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
     }
     if cli.json {
         output::json(&json!({
-            "cycle": c.year,
+            "cycle": s.cycle,
             "files": written,
             "tree_size": s.checkpoint.as_ref().map(|b| b.tree_size),
             "reported": s.completeness.reported,
@@ -806,7 +820,7 @@ fn summary_cmd(cli: &Cli, year: u16, out: &Path) -> CmdResult {
     } else {
         println!(
             "Summary of the {} review cycle, bound to the checkpoint at tree size {}:",
-            c.year,
+            s.cycle,
             s.checkpoint.as_ref().map_or(0, |b| b.tree_size)
         );
         for w in &written {
@@ -958,9 +972,11 @@ fn scenario(cli: &Cli) -> CmdResult {
     scenario_at(cli, &db, &log_key)
 }
 
-/// The review scenario in the log at `db` (for `custodian demo`).
-pub fn scenario_at(cli: &Cli, db: &std::path::Path, log_key: &std::path::Path) -> CmdResult {
-    use crate::scenario::{build_log, Scenario, ScenarioActor, ScenarioSubmission};
+/// The bundled review scenario as a script: two nuclear-weapon States'
+/// illustrative reports to the 2015 and 2020 cycles, with the submissions
+/// the review engine must refuse.
+pub fn scenario_script() -> anyhow::Result<crate::scenario::Scenario> {
+    use crate::scenario::{Scenario, ScenarioActor, ScenarioSubmission};
     use custodian_core::{Party, Role};
     let submissions = scenario_events()
         .into_iter()
@@ -974,7 +990,7 @@ pub fn scenario_at(cli: &Cli, db: &std::path::Path, log_key: &std::path::Path) -
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let s = Scenario {
+    Ok(Scenario {
         name: "review-2015-2020".into(),
         title: "The NPT review cycles of 2015 and 2020 (met 2022): standard reports from two nuclear-weapon States".into(),
         about: "ILLUSTRATIVE. Two nuclear-weapon States file reports in the standard reporting format custodian/npt-report/v1 as signed review.report events: the United Kingdom gives every field, France leaves the breakdown, fissile material and reductions not reported. Warhead figures are drawn from the registry's sourced estimates (data/forces.csv, FAS and SIPRI), as each report's note says; every other figure and text is a placeholder. None of it is a state's actual report.".into(),
@@ -997,8 +1013,12 @@ pub fn scenario_at(cli: &Cli, db: &std::path::Path, log_key: &std::path::Path) -
             },
         ],
         submissions,
-    };
-    let built = build_log(&s, db, log_key)?;
+    })
+}
+
+/// The review scenario in the log at `db` (for `custodian demo`).
+pub fn scenario_at(cli: &Cli, db: &std::path::Path, log_key: &std::path::Path) -> CmdResult {
+    let built = crate::scenario::build_log(&scenario_script()?, db, log_key)?;
     let report = crate::record::audit(built.log.store(), Some(&built.vkey))
         .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;
     let engine = engine_of(&built.log)?;

@@ -6,14 +6,14 @@
 //! in `docs/FORMATS.md` ("Scenarios").
 
 use crate::cli::{log_key_beside, Cli};
-use crate::keyfile::write_secret;
+use crate::keyfile::{read_signing_key, write_secret};
 use crate::{CmdResult, Failure};
 use anyhow::{anyhow, Context};
 use custodian_core::event::{ActorRegister, PublicKey};
 use custodian_core::{
     ActorId, Event, EventId, Party, Payload, Role, SignedSubmission, Submission, UtcTime,
 };
-use custodian_ledger::keys::SigningKey;
+use custodian_ledger::keys::{SigningKey, VerifierKey};
 use custodian_ledger::submission::{approve, sign_submission};
 use custodian_store::any::AnyStore;
 use custodian_store::log::{genesis_submission, AppendReceipt, Log};
@@ -65,7 +65,7 @@ pub struct Scenario {
 }
 
 /// An actor of a scenario.
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioActor {
     /// Its id.
@@ -151,6 +151,12 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// Removes a previous run's files, refusing to touch a database that is not ours.
 pub fn clear_previous(db: &Path, log_key: &Path, dirs: &[&Path]) -> anyhow::Result<()> {
+    // Every demo and bundled scenario starts here: they write SQLite files only.
+    if let target @ custodian_store::any::Target::Postgres(_) =
+        custodian_store::any::Target::parse(db)
+    {
+        anyhow::bail!("--db {target}: the demo and the bundled scenarios write SQLite files, not a PostgreSQL log; give --db a file path (a shared PostgreSQL log is made with `custodian --db postgres://... init`)");
+    }
     if db.exists() {
         SqliteStore::open(db).with_context(|| {
             format!(
@@ -243,16 +249,278 @@ pub fn register_actors(
     Ok((keys, receipt))
 }
 
-/// A scenario's log, once built.
-pub struct Built {
+/// A log being built from scenarios: the log, its signing key and the keys
+/// of its actors (each also written to `<db>.keys/ACTOR.key`), narrated on
+/// stdout unless quiet. Several scenarios can append into one stage (the
+/// showcase of `custodian serve --demo`); an actor they share is registered
+/// once.
+pub struct Stage {
     /// The log.
     pub log: Log<AnyStore>,
     /// Its database.
     pub db: PathBuf,
+    /// The log's signing key (each append signs a checkpoint).
+    pub log_key: SigningKey,
     /// Its verifier key.
-    pub vkey: custodian_ledger::keys::VerifierKey,
-    /// The refusals seen, as expected.
+    pub vkey: VerifierKey,
+    /// The directory of the actors' key files.
+    pub keys_dir: PathBuf,
+    /// The registered actors' signing keys, the administrator's included.
+    pub keys: BTreeMap<ActorId, SigningKey>,
+    /// The refusals seen so far, each one its scenario expected.
     pub refusals: usize,
+    quiet: bool,
+}
+
+impl Stage {
+    /// Creates a fresh log with origin `origin` at `db`, its signing key at
+    /// `log_key_path` and the administrator `admin` (genesis at `time`).
+    /// A previous run's database, key and `<db>.keys/` are removed first; a
+    /// file at `db` that is not a Custodian database is refused, never removed.
+    pub fn create(
+        origin: &str,
+        db: &Path,
+        log_key_path: &Path,
+        time: UtcTime,
+        quiet: bool,
+    ) -> anyhow::Result<Stage> {
+        let keys_dir = with_suffix(db, ".keys");
+        clear_previous(db, log_key_path, &[&keys_dir])?;
+        std::fs::create_dir_all(&keys_dir)?;
+        let log_key = SigningKey::generate(origin)?;
+        let vkey = log_key.verifier();
+        let admin = ActorId::parse("admin")?;
+        let admin_key = SigningKey::generate(admin.as_str())?;
+        write_secret(log_key_path, &log_key.to_text())?;
+        write_secret(&keys_dir.join("admin.key"), &admin_key.to_text())?;
+        let store = AnyStore::Sqlite(SqliteStore::create(
+            db,
+            &Meta {
+                origin: origin.to_owned(),
+                verifier_key: vkey.to_text(),
+            },
+        )?);
+        let mut log = Log::open(store)?;
+        let genesis = genesis_submission(
+            origin,
+            admin.clone(),
+            &admin_key,
+            Party::Body("secretariat".into()),
+            Some("Log administrator".into()),
+            time,
+        )?;
+        crate::record::append(&mut log, &[genesis], &log_key)??;
+        Ok(Stage {
+            log,
+            db: db.to_path_buf(),
+            log_key,
+            vkey,
+            keys_dir,
+            keys: BTreeMap::from([(admin, admin_key)]),
+            refusals: 0,
+            quiet,
+        })
+    }
+
+    /// Prints `text` unless the stage is quiet.
+    pub fn say(&self, text: impl std::fmt::Display) {
+        if !self.quiet {
+            println!("{text}");
+        }
+    }
+
+    /// The signing key of the registered actor `actor`.
+    pub fn key(&self, actor: &str) -> anyhow::Result<&SigningKey> {
+        let id = ActorId::parse(actor)?;
+        self.keys
+            .get(&id)
+            .ok_or_else(|| anyhow!("scenario: unknown actor {actor}"))
+    }
+
+    /// Appends the bundled treaty registry, signed by the `secretariat` the
+    /// administrator registers for it, unless this log holds it already.
+    /// Returns the receipt and the number of rows, if appended.
+    pub fn load_registry(&mut self) -> anyhow::Result<Option<(AppendReceipt, usize)>> {
+        let secretariat = ActorId::parse("secretariat")?;
+        if self.keys.contains_key(&secretariat) {
+            return Ok(None);
+        }
+        let key_path = self.keys_dir.join("secretariat.key");
+        let admin_key = self.key("admin")?.clone();
+        let loaded = crate::logcmd::load_bundled_registry(
+            &mut self.log,
+            &self.log_key,
+            &admin_key,
+            &key_path,
+        )?;
+        self.keys.insert(secretariat, read_signing_key(&key_path)?);
+        Ok(Some(loaded))
+    }
+
+    /// Registers, at `time`, those of `actors` this log does not hold yet, in
+    /// one submission of the administrator. An actor already registered must
+    /// have the same role and party: the same id meaning another actor is a
+    /// bug in the scenarios, refused here. Returns how many were registered.
+    pub fn add_actors(&mut self, actors: &[ScenarioActor], time: UtcTime) -> anyhow::Result<usize> {
+        let mut new: Vec<ScenarioActor> = Vec::new();
+        for a in actors {
+            let known = self.log.registry().get(&a.id).map(|r| (r.role, &r.party));
+            match known {
+                None if !new.iter().any(|n| n.id == a.id) => new.push(a.clone()),
+                None => bail!("scenario: the actor {} is listed twice", a.id),
+                Some((role, party)) if role == a.role && *party == a.party => {}
+                Some((role, party)) => bail!(
+                    "scenario: the actor id {} is registered as {role} for {party} here, not as {} for {}; give the scenario's actor another id",
+                    a.id,
+                    a.role,
+                    a.party
+                ),
+            }
+        }
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let admin_key = self.key("admin")?.clone();
+        let (keys, _) = register_actors(
+            &mut self.log,
+            &self.log_key,
+            &admin_key,
+            &new,
+            &self.keys_dir,
+            time,
+        )?;
+        self.keys.extend(keys);
+        Ok(new.len())
+    }
+
+    /// Appends `scenario` to this log: the bundled registry if it asks for
+    /// it (once per log), its actors not registered yet, then its
+    /// submissions, each accepted or refused as the scenario expects (a
+    /// refusal leaves nothing behind and is counted). Narrates each step.
+    pub fn append_scenario(&mut self, scenario: &Scenario) -> anyhow::Result<()> {
+        let now = crate::input::now();
+        if scenario.registry.as_deref() == Some("bundled") {
+            if let Some((receipt, rows)) = self.load_registry()? {
+                self.say(format!(
+                    "  treaty registry: {rows} sourced rows appended by the secretariat (leaves up to {})",
+                    receipt.size.0 - 1
+                ));
+            }
+        }
+        let registered = self.add_actors(&scenario.actors, now)?;
+        self.say(format!(
+            "  {registered} actors registered; their keys are in {}/\n",
+            self.keys_dir.display()
+        ));
+        if !scenario.submissions.is_empty() {
+            self.say("Submissions, in order:");
+        }
+        for (step, s) in scenario.submissions.iter().enumerate() {
+            let seq = self.log.registry().get(&s.actor).map_or(1, |r| r.next_seq);
+            let signed = build(&self.log.meta().origin, s, seq, &self.keys)?;
+            // Runs of one kind are shown once with their count.
+            let mut kinds: Vec<String> = Vec::new();
+            let mut run = 0;
+            let events = &signed.submission.events;
+            for (i, e) in events.iter().enumerate() {
+                run += 1;
+                if events.get(i + 1).map(|n| n.kind()) != Some(e.kind()) {
+                    let kind = e.kind().as_str();
+                    kinds.push(if run > 1 {
+                        format!("{kind} x{run}")
+                    } else {
+                        kind.to_owned()
+                    });
+                    run = 0;
+                }
+            }
+            let signers = if s.approvers.is_empty() {
+                s.actor.to_string()
+            } else {
+                let approvers: Vec<&str> = s.approvers.iter().map(ActorId::as_str).collect();
+                format!("{} + {}", s.actor, approvers.join(", "))
+            };
+            let result =
+                crate::record::append(&mut self.log, std::slice::from_ref(&signed), &self.log_key)?;
+            let note = s
+                .note
+                .as_deref()
+                .map(|n| format!("  ({n})"))
+                .unwrap_or_default();
+            match (result, &s.expect_refused) {
+                (Ok(r), None) => self.say(format!(
+                    "  {:>2}. leaf {:>4}  {:<40} {}{note}",
+                    step + 1,
+                    r.first_leaf.0,
+                    kinds.join(", "),
+                    signers
+                )),
+                (Err(e), Some(want)) if e.to_string().contains(want.as_str()) => {
+                    self.refusals += 1;
+                    self.say(format!(
+                        "  {:>2}. REFUSED    {:<40} {}{note}\n      {e}; nothing applied",
+                        step + 1,
+                        kinds.join(", "),
+                        signers
+                    ));
+                }
+                (Ok(_), Some(want)) => bail!(
+                    "scenario {} step {}: accepted, but it should have been refused ({want:?})",
+                    scenario.name,
+                    step + 1
+                ),
+                (Err(e), _) => bail!("scenario {} step {}: refused: {e}", scenario.name, step + 1),
+            }
+        }
+        self.say("");
+        Ok(())
+    }
+
+    /// Signs `payloads` at `time` as the next submission of `actor`, each
+    /// event co-signed by every one of `approvers`, and appends it through
+    /// the engines' rules; returns the receipt and the id of its first event.
+    pub fn append_as(
+        &mut self,
+        actor: &str,
+        approvers: &[&str],
+        payloads: Vec<Payload>,
+        time: UtcTime,
+    ) -> anyhow::Result<(AppendReceipt, EventId)> {
+        let key = self.key(actor)?;
+        let actor = ActorId::parse(actor)?;
+        let seq = self.log.registry().get(&actor).map_or(1, |r| r.next_seq);
+        let mut events = Vec::new();
+        for (n, payload) in payloads.into_iter().enumerate() {
+            let mut event = Event {
+                id: EventId::parse(&format!("{actor}:{seq}:{n}"))?,
+                time,
+                actor: actor.clone(),
+                payload,
+                approvals: Vec::new(),
+            };
+            for a in approvers {
+                event
+                    .approvals
+                    .push(approve(&event, ActorId::parse(a)?, self.key(a)?)?);
+            }
+            events.push(event);
+        }
+        let signed = sign_submission(
+            Submission {
+                log: self.log.meta().origin.clone(),
+                actor,
+                seq,
+                events,
+            },
+            key,
+        )?;
+        let first = signed.submission.events.first().map(|e| e.id.clone());
+        let receipt = crate::record::append(&mut self.log, &[signed], &self.log_key)??;
+        Ok((
+            receipt,
+            first.ok_or_else(|| anyhow!("an empty submission"))?,
+        ))
+    }
 }
 
 /// Builds and shows the bundled scenario `name` at `db` (for the demo).
@@ -286,143 +554,23 @@ pub fn run(cli: &Cli, name: &str) -> CmdResult {
     show(&scenario, &built)
 }
 
-/// Builds a scenario's log at `db`, printing each step.
-pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow::Result<Built> {
-    let keys_dir = with_suffix(db, ".keys");
-    clear_previous(db, log_key_path, &[&keys_dir])?;
-    std::fs::create_dir_all(&keys_dir)?;
+/// Builds a scenario's log at `db` (its key at `log_key_path`), printing
+/// each step.
+pub fn build_log(scenario: &Scenario, db: &Path, log_key_path: &Path) -> anyhow::Result<Stage> {
+    let now = crate::input::now();
+    let mut stage = Stage::create(&scenario.origin, db, log_key_path, now, false)?;
     println!("{}\n", scenario.title);
     println!("{}\n", scenario.about);
-
-    let log_key = SigningKey::generate(&scenario.origin)?;
-    let vkey = log_key.verifier();
-    let admin = ActorId::parse("admin")?;
-    let admin_key = SigningKey::generate(admin.as_str())?;
-    write_secret(log_key_path, &log_key.to_text())?;
-    write_secret(&keys_dir.join("admin.key"), &admin_key.to_text())?;
-    let store = AnyStore::Sqlite(SqliteStore::create(
-        db,
-        &Meta {
-            origin: scenario.origin.clone(),
-            verifier_key: vkey.to_text(),
-        },
-    )?);
-    let mut log = Log::open(store)?;
-    let now = crate::input::now();
-    let genesis = genesis_submission(
-        &scenario.origin,
-        admin.clone(),
-        &admin_key,
-        Party::Body("secretariat".into()),
-        Some("Log administrator".into()),
-        now,
-    )?;
-    crate::record::append(&mut log, &[genesis], &log_key)??;
     println!("Log {:?} in {}", scenario.origin, db.display());
-    println!("  verifier key {}", vkey.to_text());
-    if scenario.registry.as_deref() == Some("bundled") {
-        let (receipt, rows) = crate::logcmd::load_bundled_registry(
-            &mut log,
-            &log_key,
-            &admin_key,
-            &keys_dir.join("secretariat.key"),
-        )?;
-        println!(
-            "  treaty registry: {rows} sourced rows appended by the secretariat (leaves up to {})",
-            receipt.size.0 - 1
-        );
-    }
-    let (mut keys, _) = register_actors(
-        &mut log,
-        &log_key,
-        &admin_key,
-        &scenario.actors,
-        &keys_dir,
-        now,
-    )?;
-    println!(
-        "  {} actors registered; their keys are in {}/\n",
-        scenario.actors.len(),
-        keys_dir.display()
-    );
-    keys.insert(admin.clone(), admin_key);
-
-    if !scenario.submissions.is_empty() {
-        println!("Submissions, in order:");
-    }
-    let mut refusals = 0;
-    for (step, s) in scenario.submissions.iter().enumerate() {
-        let seq = log.registry().get(&s.actor).map_or(1, |r| r.next_seq);
-        let signed = build(&scenario.origin, s, seq, &keys)?;
-        // Runs of one kind are shown once with their count.
-        let mut kinds: Vec<String> = Vec::new();
-        let mut run = 0;
-        let events = &signed.submission.events;
-        for (i, e) in events.iter().enumerate() {
-            run += 1;
-            if events.get(i + 1).map(|n| n.kind()) != Some(e.kind()) {
-                let kind = e.kind().as_str();
-                kinds.push(if run > 1 {
-                    format!("{kind} x{run}")
-                } else {
-                    kind.to_owned()
-                });
-                run = 0;
-            }
-        }
-        let signers = if s.approvers.is_empty() {
-            s.actor.to_string()
-        } else {
-            let approvers: Vec<&str> = s.approvers.iter().map(ActorId::as_str).collect();
-            format!("{} + {}", s.actor, approvers.join(", "))
-        };
-        let result = crate::record::append(&mut log, std::slice::from_ref(&signed), &log_key)?;
-        let note = s
-            .note
-            .as_deref()
-            .map(|n| format!("  ({n})"))
-            .unwrap_or_default();
-        match (result, &s.expect_refused) {
-            (Ok(r), None) => println!(
-                "  {:>2}. leaf {:>4}  {:<40} {}{note}",
-                step + 1,
-                r.first_leaf.0,
-                kinds.join(", "),
-                signers
-            ),
-            (Err(e), Some(want)) if e.to_string().contains(want.as_str()) => {
-                refusals += 1;
-                println!(
-                    "  {:>2}. REFUSED    {:<40} {}{note}\n      {e}; nothing applied",
-                    step + 1,
-                    kinds.join(", "),
-                    signers
-                );
-            }
-            (Ok(_), Some(want)) => {
-                return Err(anyhow!(
-                    "scenario step {}: accepted, but it should have been refused ({want:?})",
-                    step + 1
-                ))
-            }
-            (Err(e), _) => {
-                return Err(anyhow!("scenario step {}: refused: {e}", step + 1));
-            }
-        }
-    }
-    println!();
-    Ok(Built {
-        log,
-        db: db.to_path_buf(),
-        vkey,
-        refusals,
-    })
+    println!("  verifier key {}", stage.vkey.to_text());
+    stage.append_scenario(scenario)?;
+    Ok(stage)
 }
 
 /// Shows what a built scenario's record holds at its evaluation time: items,
 /// alerts, and compliance findings per interpretation with offline-verified
 /// evidence. Runs the audit first.
-pub fn show(scenario: &Scenario, built: &Built) -> CmdResult {
+pub fn show(scenario: &Scenario, built: &Stage) -> CmdResult {
     let at = scenario.evaluate_at.unwrap_or_else(crate::input::now);
     let report = crate::record::audit(built.log.store(), Some(&built.vkey))
         .map_err(|f| Failure::verification(anyhow!("audit failed: {f}")))?;

@@ -5,7 +5,7 @@
 use crate::cli::{log_key_beside, Cli, ServeArgs};
 use crate::keyfile::read_signing_key;
 use crate::CmdResult;
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use custodian_server::{BoxError, Ledger, Limits, RuleFactory};
 use custodian_store::any::Target;
 use std::path::{Path, PathBuf};
@@ -18,8 +18,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
             .db
             .clone()
             .unwrap_or_else(|| PathBuf::from("custodian-demo.db"));
-        build_demo(cli, &db)?;
         let key = cli.log_key.clone().unwrap_or_else(|| log_key_beside(&db));
+        build_demo(&db, &key)?;
         (Target::File(db), key)
     } else {
         (cli.db_target(), cli.log_key_path())
@@ -32,7 +32,8 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
         Ok(Box::new(rules))
     });
     let ledger = Ledger::open(&target, log_key, rules, Limits::default())
-        .with_context(|| format!("{target}: cannot serve this log"))?;
+        .with_context(|| format!("{target}: cannot serve this log"))?
+        .with_views(Arc::new(crate::views::EngineViews::new()));
     let origin = ledger.origin().to_string();
     let db_text = target.to_string();
     custodian_server::run(ledger, &args.addr, |addr| {
@@ -44,32 +45,40 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     Ok(())
 }
 
-/// Builds the demo's databases as `custodian demo` does, quietly: the demo is
-/// run as a child process of this binary with its walkthrough captured, and
-/// shown only if it fails.
-fn build_demo(cli: &Cli, db: &Path) -> anyhow::Result<()> {
-    let exe = std::env::current_exe().context("cannot find this program to run the demo")?;
-    let mut command = std::process::Command::new(exe);
-    command.arg("--db").arg(db);
-    if let Some(key) = &cli.log_key {
-        command.arg("--log-key").arg(key);
-    }
-    let output = command
-        .arg("demo")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .context("cannot run `custodian demo`")?;
-    if !output.status.success() {
-        eprint!("{}", String::from_utf8_lossy(&output.stdout));
-        eprint!("{}", String::from_utf8_lossy(&output.stderr));
-        return Err(anyhow!(
-            "building the demo data failed ({}); nothing served",
-            output.status
-        ));
-    }
+/// Builds the showcase log ([`crate::demo::showcase`]) at `db`, its key at
+/// `log_key_path`, in this process, and says where the actors' keys are: a
+/// browser signs in with one of them to read a state's restricted facility
+/// accounts.
+fn build_demo(db: &Path, log_key_path: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let built = crate::demo::showcase(db, log_key_path)
+        .context("building the demo data failed; nothing served")?;
     println!(
-        "built the demo data in {} (`custodian demo` shows its walkthrough)",
-        db.display()
+        "built the demo data in {}: one log of {} entries (treaty registry, custody and control, material accounts, escrow, review reports) in {:.1} s",
+        built.db.display(),
+        built.size,
+        started.elapsed().as_secs_f64()
     );
+    println!("   log verifier key: {}", built.vkey.to_text());
+    println!(
+        "actor keys in {}/ (sign in with one to read restricted facility accounts):",
+        built.keys_dir.display()
+    );
+    for (actor, what) in [
+        (
+            "inspector-1",
+            "the inspectorate: every state's facility accounts",
+        ),
+        (
+            "xff-operator-1",
+            "state XFF's fuel fabrication plant, MBA XFF1",
+        ),
+        ("xbb-operator-1", "state XBB's fuel plant, MBA XBB1"),
+    ] {
+        println!(
+            "   {}  ({what})",
+            built.keys_dir.join(format!("{actor}.key")).display()
+        );
+    }
     Ok(())
 }
