@@ -105,6 +105,25 @@ pub enum ApiError {
         /// Why.
         message: String,
     },
+    /// 401: a signed-read `Authorization` header that does not let the
+    /// request in (FORMATS.md §18): malformed, expired, replayed, by an
+    /// unknown or revoked actor, or forged. The field is always
+    /// `authorization`.
+    #[error("{message}")]
+    Unauthorized {
+        /// `bad_authorization`, `expired`, `replayed`, `unknown_actor` or `forged`.
+        code: &'static str,
+        /// Why, and what was expected.
+        message: String,
+    },
+    /// 431: an `Authorization` header longer than the limit (FORMATS.md §18).
+    #[error("the Authorization header is {found} bytes, over the limit of {bytes_max}")]
+    HeaderTooLarge {
+        /// The header's length.
+        found: usize,
+        /// The limit.
+        bytes_max: usize,
+    },
     /// 503: too many appends queued, or reads waiting; try again.
     #[error("{message}")]
     Busy {
@@ -131,6 +150,8 @@ impl ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::HeaderTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -149,7 +170,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ApiError::Invalid { code, .. }
             | ApiError::Forbidden { code, .. }
-            | ApiError::Conflict { code, .. } => code,
+            | ApiError::Conflict { code, .. }
+            | ApiError::Unauthorized { code, .. } => code,
+            ApiError::HeaderTooLarge { .. } => "oversized",
             ApiError::Busy { .. } => "busy",
             ApiError::Internal => "internal",
         }
@@ -164,6 +187,9 @@ impl ApiError {
             | ApiError::Forbidden { field, .. }
             | ApiError::Conflict { field, .. } => field.as_deref(),
             ApiError::BadParameter { field, .. } => Some(field),
+            ApiError::Unauthorized { .. } | ApiError::HeaderTooLarge { .. } => {
+                Some("authorization")
+            }
             _ => None,
         }
     }
@@ -210,6 +236,13 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 9110 §11.6.1: a 401 names the scheme that would be accepted.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Custodian-Read"),
+            );
         }
         response
     }

@@ -101,6 +101,9 @@ struct AppendJob {
 #[derive(Clone)]
 pub struct Ledger {
     inner: Arc<Inner>,
+    /// The engines' views and their cached answers, if the binary gave them
+    /// ([`Ledger::with_views`]).
+    views: Option<Arc<crate::views::Served>>,
 }
 
 struct Inner {
@@ -111,6 +114,8 @@ struct Inner {
     jobs: mpsc::Sender<AppendJob>,
     idle: Mutex<Vec<AnyStore>>,
     reads: Arc<Semaphore>,
+    /// Signed reads' state: the actor registry cache and the nonces seen.
+    guard: crate::auth::Guard,
 }
 
 impl Ledger {
@@ -157,8 +162,30 @@ impl Ledger {
                 limits,
                 jobs,
                 idle: Mutex::new(Vec::new()),
+                guard: crate::auth::Guard::default(),
             }),
+            views: None,
         })
+    }
+
+    /// This ledger serving the engines' views (`/api/v1/registry/...`,
+    /// `/api/v1/items`, `/api/v1/findings`, ...) through `views`; without
+    /// them those routes answer `404 no_views`.
+    pub fn with_views(self, views: Arc<dyn crate::views::Views>) -> Ledger {
+        Ledger {
+            views: Some(Arc::new(crate::views::Served::new(views))),
+            ..self
+        }
+    }
+
+    /// The engines' views, if any.
+    pub(crate) fn views(&self) -> Option<&Arc<crate::views::Served>> {
+        self.views.as_ref()
+    }
+
+    /// Where the log is (a view opens a connection of its own to replay it).
+    pub(crate) fn target(&self) -> &Target {
+        &self.inner.target
     }
 
     /// The log's origin.
@@ -174,6 +201,11 @@ impl Ledger {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// Signed reads' state (module `auth`).
+    pub(crate) fn guard(&self) -> &crate::auth::Guard {
+        &self.inner.guard
     }
 
     /// Queues `submissions` for the sequencer and waits for the outcome. Fails

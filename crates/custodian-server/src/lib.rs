@@ -10,6 +10,28 @@
 //! | `GET /api/v1/proofs/consistency?from=&to=` | RFC 9162 consistency proof (FORMATS.md §8) |
 //! | `POST /api/v1/submissions` | append one signed submission or an atomic batch; the receipt |
 //! | `GET /openapi.json` | the OpenAPI 3 document, generated from the code |
+//! | `GET /api/v1/registry/status?treaty=&at=` | `custodian regime status TREATY --at DATE --json` |
+//! | `GET /api/v1/registry/in-force?treaty=&at=` | `custodian regime in-force TREATY --at DATE --json` |
+//! | `GET /api/v1/registry/states/{state}?at=` | `custodian regime state STATE --at DATE --json` |
+//! | `GET /api/v1/registry/forces?at=YEAR` | `custodian regime forces [--at YEAR] --json` |
+//! | `GET /api/v1/registry/deployments?at=` | `custodian regime deployments [--at DATE] --json` |
+//! | `GET /api/v1/items?at=&state=&custodian=&controller=` | `custodian items ... --json` |
+//! | `GET /api/v1/items/{id}?at=` | `custodian item show ID --at AT --json` |
+//! | `GET /api/v1/items/{id}/history` | `custodian item history ID --json` |
+//! | `GET /api/v1/alerts?at=` | `custodian alerts --at AT --json` |
+//! | `GET /api/v1/findings?at=&obligation=&interpretation=` | `custodian comply ... --json` |
+//! | `GET /api/v1/accountancy/mbas` | the MBAs the viewer may read, `{"mbas": [{mba, facility, state}], "hidden": n}` |
+//! | `GET /api/v1/accountancy/mbas/{mba}/evaluation?from=&to=&quantity=&alpha=&matrices=` | `custodian accountancy evaluate --mba M ... --json`; `403` unless the viewer is of the MBA's state or an inspector |
+//! | `GET /api/v1/escrow?declaration=` | `custodian escrow verify [--declaration D] --json` |
+//! | `GET /api/v1/review/summary?year=` | the `npt-review-YEAR.json` that `custodian review summary YEAR --out DIR` writes |
+//!
+//! The views (the rows from `/api/v1/registry/...` on; module `views`) are the
+//! engines' answers: the binary computes each with the function its command
+//! calls for `--json` ([`Views`], [`Ledger::with_views`]), the server checks
+//! the parameters, decides access, and caches answers by (route, normalised
+//! parameters, tree size). `at` is a date `YYYY-MM-DD` (the end of that day,
+//! UTC) or a UTC time `YYYY-MM-DDTHH:MM:SSZ` [default: now]; the registry
+//! views take its date. Without views they answer `404 no_views`.
 //!
 //! Everything else answers a JSON `404`; every error is
 //! `{"error": {"code", "message", "field"}}` ([`error::ApiError`]).
@@ -19,16 +41,17 @@
 //! `tower::ServiceExt::oneshot`), [`serve()`] (a socket) and [`run`] (all of it,
 //! for `custodian serve`).
 //!
-//! Architecture invariant: the server owns no rule. Appends go through
+//! Architecture invariant: the server owns no rule and no engine. Appends go through
 //! `Log::append_with` with the rule the binary's factory builds
 //! ([`RuleFactory`]), the same as `custodian log append`; reads use the store
-//! and `custodian-ledger`'s proofs. The JSON shapes are the server's own
-//! ([`wire`]), filled in by hand.
+//! and `custodian-ledger`'s proofs; the views' documents are the binary's
+//! (the commands' `--json`), passed through as they are. The other JSON shapes
+//! are the server's own ([`wire`]), filled in by hand.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod access;
-mod auth;
+pub mod auth;
 mod body;
 pub mod error;
 pub mod ledger;
@@ -43,7 +66,7 @@ pub use ledger::{BoxError, Ledger, RuleFactory, StartError};
 pub use routes::{app, openapi_text, ApiDoc};
 pub use serve::{serve, shutdown_signal};
 pub use tiles::TilesDoc;
-pub use views::ViewsDoc;
+pub use views::{At, MbaListing, ViewError, ViewRequest, Views, ViewsDoc};
 
 use custodian_core::limits::SUBMISSION_BYTES_MAX;
 use std::net::SocketAddr;

@@ -4,6 +4,8 @@
 //! them, so `/openapi.json` is derived from the code; a test checks that it
 //! names every route of [`app`].
 
+use crate::access::{Restriction, Viewer};
+use crate::auth::Actors;
 use crate::body;
 use crate::error::{append_error, ApiError};
 use crate::ledger::{AppendFailure, Ledger};
@@ -14,7 +16,7 @@ use crate::wire::{
 };
 use axum::body::Body;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -110,8 +112,8 @@ pub fn app(ledger: Ledger) -> Router {
     let writes = Router::new().route("/api/v1/submissions", post(submit));
     reads
         .merge(writes)
-        .merge(crate::views::router())
-        .merge(crate::tiles::router())
+        .merge(crate::views::router(deadline))
+        .merge(crate::tiles::router(deadline))
         .merge(crate::ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -261,8 +263,46 @@ async fn checkpoint(State(ledger): State<Ledger>) -> Result<Json<CheckpointView>
     Ok(Json(view))
 }
 
-fn entry_view(leaf: StoredLeaf) -> EntryView {
+/// Who may read leaves: the viewer, and the log's actors when the viewer's
+/// reading depends on who submitted a leaf (not for inspectors, who may read
+/// every leaf). Built on the blocking pool.
+struct LeafReader {
+    viewer: Viewer,
+    actors: Option<std::sync::Arc<Actors>>,
+}
+
+impl LeafReader {
+    fn new(ledger: &Ledger, store: &AnyStore, viewer: Viewer) -> Result<LeafReader, ApiError> {
+        let actors = if viewer.may_read(&Restriction::AllAccounts) {
+            None
+        } else {
+            Some(ledger.guard().actors(store)?)
+        };
+        Ok(LeafReader { viewer, actors })
+    }
+
+    /// Whether the viewer may read this leaf (`access::leaf_restriction`,
+    /// with the submitter's party from the registry).
+    fn may_read(&self, data: &[u8]) -> bool {
+        match &self.actors {
+            None => true,
+            Some(actors) => self.viewer.may_read(&actors.leaf_restriction(data)),
+        }
+    }
+}
+
+/// A leaf as `reader`'s viewer may see it: whole, or redacted to its hash.
+fn entry_view(leaf: StoredLeaf, reader: &LeafReader) -> EntryView {
     let leaf_hash = leaf_hash(&leaf.data).to_hex();
+    if !reader.may_read(&leaf.data) {
+        return EntryView {
+            index: leaf.index,
+            leaf_hash,
+            redacted: true,
+            leaf: None,
+            submission: None,
+        };
+    }
     let leaf_hex = hex(&leaf.data);
     let submission = String::from_utf8(leaf.data)
         .ok()
@@ -270,7 +310,8 @@ fn entry_view(leaf: StoredLeaf) -> EntryView {
     EntryView {
         index: leaf.index,
         leaf_hash,
-        leaf: leaf_hex,
+        redacted: false,
+        leaf: Some(leaf_hex),
         submission,
     }
 }
@@ -279,7 +320,9 @@ fn entry_view(leaf: StoredLeaf) -> EntryView {
 ///
 /// At most 1000 per request, and fewer when their bytes exceed the page's
 /// budget of 8 MiB (then `next` says where to continue). Each leaf is given
-/// as hex (the bytes hashed) and as the signed submission's JSON.
+/// as hex (the bytes hashed) and as the signed submission's JSON; a leaf the
+/// viewer may not read (a state's facility-level accounts) is redacted to its
+/// hash.
 #[utoipa::path(
     get,
     path = "/api/v1/entries",
@@ -287,11 +330,13 @@ fn entry_view(leaf: StoredLeaf) -> EntryView {
     params(EntriesQuery),
     responses(
         (status = 200, description = "The leaves", body = EntriesView),
-        (status = 400, description = "A bad parameter", body = ErrorBody)
+        (status = 400, description = "A bad parameter", body = ErrorBody),
+        (status = 401, description = "A signed read that does not verify (FORMATS.md §18)", body = ErrorBody)
     )
 )]
 async fn entries(
     State(ledger): State<Ledger>,
+    Extension(viewer): Extension<Viewer>,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> Result<Json<EntriesView>, ApiError> {
     let params = Params::parse(query, &["from", "to"])?;
@@ -316,9 +361,14 @@ async fn entries(
             ));
         }
     }
+    let reading = ledger.clone();
     let view = ledger
         .read(move |store| {
             let size = store.tree_size()?.0;
+            // After the size: the actors are then at least as new as every
+            // leaf of the page (a leaf whose submitter is missing would be
+            // withheld).
+            let reader = LeafReader::new(&reading, store, viewer)?;
             let end = to.unwrap_or(from.saturating_add(count_max)).min(size);
             let start = from.min(end);
             let mut out = Vec::new();
@@ -343,7 +393,7 @@ async fn entries(
                         break 'pages;
                     }
                     bytes += leaf.data.len();
-                    out.push(entry_view(leaf));
+                    out.push(entry_view(leaf, &reader));
                     next += 1;
                 }
             }
@@ -360,6 +410,8 @@ async fn entries(
 }
 
 /// One leaf.
+///
+/// Redacted to its hash if the viewer may not read it, as in `/api/v1/entries`.
 #[utoipa::path(
     get,
     path = "/api/v1/entries/{index}",
@@ -368,21 +420,24 @@ async fn entries(
     responses(
         (status = 200, description = "The leaf", body = EntryView),
         (status = 400, description = "Not an index", body = ErrorBody),
+        (status = 401, description = "A signed read that does not verify (FORMATS.md §18)", body = ErrorBody),
         (status = 404, description = "No such leaf", body = ErrorBody)
     )
 )]
 async fn entry(
     State(ledger): State<Ledger>,
+    Extension(viewer): Extension<Viewer>,
     index: Result<Path<String>, PathRejection>,
 ) -> Result<Json<EntryView>, ApiError> {
     let Path(text) = index.map_err(|e| ApiError::bad_parameter("index", e.body_text()))?;
     let index = text.parse::<u64>().map_err(|_| {
         ApiError::bad_parameter("index", format!("expected a leaf index, found {text:?}"))
     })?;
+    let reading = ledger.clone();
     let view = ledger
         .read(
             move |store| match store.read_leaves(index, index.saturating_add(1))?.pop() {
-                Some(leaf) => Ok(entry_view(leaf)),
+                Some(leaf) => Ok(entry_view(leaf, &LeafReader::new(&reading, store, viewer)?)),
                 None => Err(ApiError::not_found(
                     format!(
                         "leaf {index} is not in the log, which has {} leaves",
@@ -405,7 +460,8 @@ fn hex_list(hashes: &[Hash]) -> Vec<String> {
 /// RFC 9162 §2.1.3 proof of a leaf (by index, or by the event it holds) in
 /// the tree of `size` leaves, with everything an offline verifier needs
 /// besides the log's verifier key: the document `custodian --json log prove`
-/// prints (FORMATS.md §8).
+/// prints (FORMATS.md §8). The proof is public; the leaf's bytes are
+/// withheld (`redacted`, `leaf` null) from a viewer who may not read them.
 #[utoipa::path(
     get,
     path = "/api/v1/proofs/inclusion",
@@ -419,6 +475,7 @@ fn hex_list(hashes: &[Hash]) -> Vec<String> {
 )]
 async fn inclusion_proof(
     State(ledger): State<Ledger>,
+    Extension(viewer): Extension<Viewer>,
     query: Result<Query<BTreeMap<String, String>>, QueryRejection>,
 ) -> Result<Json<InclusionProofView>, ApiError> {
     let params = Params::parse(query, &["index", "event", "size"])?;
@@ -443,6 +500,7 @@ async fn inclusion_proof(
         ),
         (_, None) => None,
     };
+    let reading = ledger.clone();
     let view = ledger
         .read(move |store| {
             let head = latest(store)?;
@@ -477,6 +535,7 @@ async fn inclusion_proof(
                     ApiError::internal("inclusion proof", format!("leaf {index} is missing"))
                 })?
                 .data;
+            let readable = LeafReader::new(&reading, store, viewer)?.may_read(&data);
             Ok(InclusionProofView {
                 index,
                 tree_size: size,
@@ -484,7 +543,8 @@ async fn inclusion_proof(
                 leaf_hash: leaf_hash(&data).to_hex(),
                 proof: hex_list(&path),
                 event: event.map(|e| e.as_str().to_string()),
-                leaf: hex(&data),
+                redacted: !readable,
+                leaf: readable.then(|| hex(&data)),
                 checkpoint: (size == head.size.0).then_some(head.note),
             })
         })

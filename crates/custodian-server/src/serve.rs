@@ -5,6 +5,16 @@
 //! would hold a connection for ever; this loop gives hyper a timer and a
 //! header deadline ([`Limits::request_timeout`]). Bodies have their own
 //! deadline in the handler that reads them (`408`).
+//!
+//! Request heads are bounded too: hyper buffers at most about
+//! [`REQUEST_HEAD_BYTES_MAX`] bytes of request line and headers (a head whose
+//! end has not arrived once that much is buffered is refused; one read may
+//! overshoot the bound by the buffer's spare capacity, so heads up to about
+//! twice that may pass), and at most 100 headers (hyper's default); past
+//! either, hyper answers `431 Request Header Fields Too Large` and closes the
+//! connection, before any handler runs, so that answer has no JSON body. The
+//! signed-read header has its own exact limit (2048 bytes, module `auth`),
+//! answered with a JSON error.
 
 use crate::Limits;
 use axum::Router;
@@ -19,6 +29,11 @@ use tokio::sync::{watch, Semaphore};
 
 /// How long a graceful stop waits for open connections to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Largest request head (request line and headers), in bytes: hyper's
+/// connection buffer (its default is about 400 KiB; the least it takes is
+/// 8 KiB). Bodies are streamed through it, not held in it.
+const REQUEST_HEAD_BYTES_MAX: usize = 64 * 1024;
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops
 /// accepting, lets requests in flight finish (up to 10 s) and returns.
@@ -61,7 +76,8 @@ pub async fn serve(
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
+                .header_read_timeout(header_timeout)
+                .max_buf_size(REQUEST_HEAD_BYTES_MAX);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             tokio::select! {

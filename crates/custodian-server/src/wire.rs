@@ -48,18 +48,25 @@ pub struct CheckpointView {
 }
 
 /// One leaf of the log.
+///
+/// A leaf the viewer may not read (a state's facility-level accounts, for
+/// anyone but that state's actors and inspectors: `access.rs`) is served
+/// redacted: `redacted` true, `leaf` and `submission` null, `leaf_hash` kept,
+/// so that its inclusion is still proven by the public proofs and tiles.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct EntryView {
     /// The leaf index.
     pub index: u64,
     /// The RFC 9162 leaf hash `SHA-256(0x00 || leaf)`, hex.
     pub leaf_hash: String,
+    /// Whether the leaf is withheld from this viewer.
+    pub redacted: bool,
     /// The leaf bytes (the canonical signed submission, FORMATS.md §4), hex:
-    /// exactly the bytes that were hashed.
-    pub leaf: String,
-    /// The same bytes as JSON: the signed submission. Null only if the stored
-    /// leaf is not JSON (damage that `custodian audit` reports).
-    #[schema(value_type = Object)]
+    /// exactly the bytes that were hashed. Null when redacted.
+    pub leaf: Option<String>,
+    /// The same bytes as JSON: the signed submission. Null when redacted, or
+    /// if the stored leaf is not JSON (damage that `custodian audit` reports).
+    #[schema(value_type = Option<Object>)]
     pub submission: Option<Box<RawValue>>,
 }
 
@@ -88,14 +95,19 @@ pub struct InclusionProofView {
     pub tree_size: u64,
     /// Hex root of the tree of `tree_size` leaves.
     pub root: String,
-    /// Hex leaf hash (informative: a verifier hashes `leaf` itself).
+    /// Hex leaf hash (informative: a verifier hashes `leaf` itself, or, for a
+    /// redacted leaf, proves this hash).
     pub leaf_hash: String,
     /// Hex hashes, RFC 9162 §2.1.3 order (from the leaf towards the root).
     pub proof: Vec<String>,
     /// The event id asked for, or null.
     pub event: Option<String>,
-    /// Hex of the leaf bytes.
-    pub leaf: String,
+    /// Whether the leaf's bytes are withheld from this viewer (as in
+    /// [`EntryView`]); the proof is the same, from `leaf_hash`.
+    #[serde(default)]
+    pub redacted: bool,
+    /// Hex of the leaf bytes; null when redacted.
+    pub leaf: Option<String>,
     /// The signed checkpoint of `tree_size` when it is the latest; null for an
     /// older size (use the checkpoint you hold).
     pub checkpoint: Option<String>,

@@ -735,7 +735,7 @@ async fn unknown_routes_and_methods_get_json_errors() {
     get(&app, "/api/v1/nothing-here")
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found", None);
-    get(&app, "/")
+    get(&app, "/ui/no-such-file.js")
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found", None);
     get(&app, "/api/v1/submissions").await.assert_error(
