@@ -9,24 +9,6 @@ mod common;
 
 use common::{size, Dir};
 
-fn add(dir: &Dir, id: &str, role: &str, party: &str) {
-    dir.ok(&["key", "generate", id]);
-    let vkey = format!("{id}.vkey");
-    dir.ok(&[
-        "actor",
-        "add",
-        id,
-        "--role",
-        role,
-        "--party",
-        party,
-        "--public-key",
-        &vkey,
-        "--key",
-        "admin.key",
-    ]);
-}
-
 #[test]
 fn facility_accounts_are_written_only_by_their_state_and_inspectors() {
     let dir = Dir::new("accounts-party");
@@ -36,9 +18,9 @@ fn facility_accounts_are_written_only_by_their_state_and_inspectors() {
         "custodian.test/party",
         "--empty-registry",
     ]);
-    add(&dir, "xbb-operator-1", "operator", "state:XBB");
-    add(&dir, "xcc-operator-1", "operator", "state:XCC");
-    add(&dir, "inspector-1", "inspector", "body:inspectorate");
+    dir.add_actor("xbb-operator-1", "operator", "state:XBB");
+    dir.add_actor("xcc-operator-1", "operator", "state:XCC");
+    dir.add_actor("inspector-1", "inspector", "body:inspectorate");
     dir.write(
         "plant.jsonl",
         concat!(

@@ -641,20 +641,7 @@ fn labelled_reports_are_imported_as_events_and_exported_byte_for_byte() {
     dir.ok(&["log", "append", &setup, "--key", "xbb-operator-1.key"]);
     // The counterpart MBA of the receipts and shipments is XCC's, registered
     // by XCC: nobody writes into another state's accounts.
-    dir.ok(&["key", "generate", "xcc-operator-1"]);
-    dir.ok(&[
-        "actor",
-        "add",
-        "xcc-operator-1",
-        "--role",
-        "operator",
-        "--party",
-        "state:XCC",
-        "--public-key",
-        "xcc-operator-1.vkey",
-        "--key",
-        "admin.key",
-    ]);
+    dir.add_actor("xcc-operator-1", "operator", "state:XCC");
     let counterpart = format!("{examples}xcc9-setup.jsonl");
     dir.ok(&["log", "append", &counterpart, "--key", "xcc-operator-1.key"]);
     for (number, name) in [

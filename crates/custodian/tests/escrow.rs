@@ -17,24 +17,6 @@ const DECLARATION: &str = concat!(
     "/scenarios/escrow-declaration.json"
 );
 
-fn actor(dir: &Dir, id: &str, role: &str, party: &str) {
-    dir.ok(&["key", "generate", id]);
-    let vkey = format!("{id}.vkey");
-    dir.ok(&[
-        "actor",
-        "add",
-        id,
-        "--role",
-        role,
-        "--party",
-        party,
-        "--public-key",
-        &vkey,
-        "--key",
-        "admin.key",
-    ]);
-}
-
 fn committed_log(tag: &str) -> Dir {
     let dir = Dir::new(tag);
     dir.ok(&[
@@ -43,9 +25,9 @@ fn committed_log(tag: &str) -> Dir {
         "custodian.test/escrow",
         "--empty-registry",
     ]);
-    actor(&dir, "xaa-official-1", "state_authority", "state:XAA");
-    actor(&dir, "xaa-official-2", "state_authority", "state:XAA");
-    actor(&dir, "inspector-1", "inspector", "body:inspectorate");
+    dir.add_actor("xaa-official-1", "state_authority", "state:XAA");
+    dir.add_actor("xaa-official-2", "state_authority", "state:XAA");
+    dir.add_actor("inspector-1", "inspector", "body:inspectorate");
     let commit = |approve: bool| {
         let mut args = vec![
             "escrow",

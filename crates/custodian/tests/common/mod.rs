@@ -175,6 +175,28 @@ impl Dir {
     }
 }
 
+impl Dir {
+    /// Generates `id`'s key pair here and registers it with `role` and
+    /// `party`, signed by the log's administrator (`admin.key`, from `init`).
+    pub fn add_actor(&self, id: &str, role: &str, party: &str) {
+        self.ok(&["key", "generate", id]);
+        let vkey = format!("{id}.vkey");
+        self.ok(&[
+            "actor",
+            "add",
+            id,
+            "--role",
+            role,
+            "--party",
+            party,
+            "--public-key",
+            &vkey,
+            "--key",
+            "admin.key",
+        ]);
+    }
+}
+
 impl Drop for Dir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
