@@ -39,7 +39,7 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> CmdResult {
     custodian_server::run(ledger, &args.addr, |addr| {
         println!("serving the log {origin:?} in {db_text}");
         println!("listening on http://{addr}");
-        println!("   try: curl http://{addr}/api/v1/checkpoint   (API: http://{addr}/openapi.json; stop with Ctrl-C)");
+        println!("   open http://{addr}/ in a browser for the web UI; the JSON API is under http://{addr}/api/v1/ (http://{addr}/openapi.json); stop with Ctrl-C");
     })
     .with_context(|| format!("--addr {}", args.addr))?;
     Ok(())
