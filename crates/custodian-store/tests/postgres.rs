@@ -489,20 +489,23 @@ fn a_commit_waits_for_the_sequencer() {
     let mut tx = holder.transaction().expect("begin");
     tx.query_one("SELECT size FROM sequencer WHERE id = 1 FOR UPDATE", &[])
         .expect("lock the sequencer");
-    let hold = Duration::from_millis(400);
     let appender = std::thread::spawn(move || {
-        let started = Instant::now();
         let receipt = log
             .append(&[signed("w-0", 1, vec![World::site(1)])], &key(ORIGIN))
             .expect("append after the lock is released");
-        (started.elapsed(), receipt)
+        (Instant::now(), receipt)
     });
-    std::thread::sleep(hold);
+    // Give the append every chance to finish early if it did not wait.
+    std::thread::sleep(Duration::from_millis(400));
+    let releasing = Instant::now();
     tx.rollback().expect("release");
-    let (waited, receipt) = appender.join().expect("appender");
+    let (finished, receipt) = appender.join().expect("appender");
+    // Ordered by causality, not by a duration: the append cannot have
+    // finished before the lock it waits for began to be released.
     assert!(
-        waited >= hold,
-        "the append did not wait for the sequencer ({waited:?})"
+        finished > releasing,
+        "the append finished {:?} before the sequencer was released: it did not wait",
+        releasing - finished
     );
     assert_eq!(receipt.first_leaf, LeafIndex(size));
 
