@@ -343,7 +343,9 @@ fn read_latencies() -> Vec<String> {
         )
     };
 
-    let store = world.store();
+    // The store itself, not the tests' `WorldStore` (which runs each call on
+    // a thread of its own so that async tests can use PostgreSQL's client).
+    let store = SqliteStore::open(&world.db).expect("open");
     let in_process = latencies(REQUESTS, |i| {
         let proof = custodian_ledger::proof::prove_inclusion(
             LeafIndex(leaf(i, size)),
