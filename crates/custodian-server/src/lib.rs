@@ -123,9 +123,12 @@ pub fn run(
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
+        // Handlers first, then the announcement: a client that stops the
+        // server as soon as it reads the address must get a graceful stop.
+        let shutdown = shutdown_signal();
         listening(listener.local_addr()?);
         let limits = ledger.limits().clone();
-        serve(listener, app(ledger), &limits, shutdown_signal()).await?;
+        serve(listener, app(ledger), &limits, shutdown).await?;
         Ok(())
     })
 }
