@@ -23,7 +23,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::{bytes, custody_rules, officer, site, World};
+use common::{bytes, officer, site, Running, World};
 use criterion::Criterion;
 use custodian_core::{LeafIndex, Payload, SignedSubmission, TreeSize};
 use custodian_custody::{Custody, CustodyRule};
@@ -33,62 +33,7 @@ use custodian_store::sqlite::SqliteStore;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A server on 127.0.0.1:0 on a runtime of its own thread.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(world: &World) -> Server {
-        let limits = Limits::default();
-        let ledger =
-            world.ledger_with(limits.clone(), custody_rules(Arc::new(AtomicUsize::new(0))));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("addr"))
-                    .expect("send addr");
-                custodian_server::serve(listener, custodian_server::app(ledger), &limits, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        Server {
-            addr: addr_rx.recv().expect("started"),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 /// A keep-alive HTTP/1.1 client over one connection, in raw bytes.
 struct Client {
@@ -191,7 +136,7 @@ impl InProcess {
 
 fn bench_append(c: &mut Criterion) {
     let mut http_world = World::create("bench-http", 8, 0);
-    let server = Server::start(&http_world);
+    let server = Running::start(http_world.ledger(Limits::default()));
     let addr = server.addr;
     let mut peer = InProcess::new();
     let mut next = 0u64;
@@ -331,7 +276,7 @@ fn read_latencies() -> Vec<String> {
         }
     }
     let size = world.size();
-    let server = Server::start(&world);
+    let server = Running::start(world.ledger(Limits::default()));
     let mut lines = vec![format!(
         "inclusion proofs of random leaves in a tree of {size} leaves ({REQUESTS} requests each):"
     )];

@@ -12,58 +12,6 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-/// A server on 127.0.0.1:0 on a runtime of its own thread; dropped, it stops.
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(world: &World, limits: Limits) -> Running {
-        let ledger = world.ledger(limits.clone());
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("addr"))
-                    .expect("send addr");
-                custodian_server::serve(listener, custodian_server::app(ledger), &limits, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let addr = addr_rx.recv().expect("server started");
-        Running {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// One HTTP/1.1 response: status, headers (lowercase names), body.
 struct Response {
     status: u16,
@@ -140,7 +88,7 @@ fn get_raw(stream: &mut TcpStream, path: &str) -> Response {
 #[test]
 fn serves_the_checkpoint_and_the_openapi_document_over_a_socket() {
     let world = World::create("socket", 1, 2);
-    let server = Running::start(&world, Limits::default());
+    let server = Running::start(world.ledger(Limits::default()));
     let mut stream = connect(server.addr);
     // Two requests on one keep-alive connection.
     let r = get_raw(&mut stream, "/api/v1/checkpoint");
@@ -178,7 +126,7 @@ fn serves_the_checkpoint_and_the_openapi_document_over_a_socket() {
 #[test]
 fn an_append_over_a_socket() {
     let mut world = World::create("socket-append", 1, 0);
-    let server = Running::start(&world, Limits::default());
+    let server = Running::start(world.ledger(Limits::default()));
     let before = world.size();
     let body = bytes(&world.sign(&officer(1), vec![site("depot-s")]));
     let mut stream = connect(server.addr);
@@ -204,7 +152,7 @@ fn a_slow_client_gets_408_and_changes_nothing() {
         request_timeout: Duration::from_millis(300),
         ..Limits::default()
     };
-    let server = Running::start(&world, limits);
+    let server = Running::start(world.ledger(limits));
     let before = world.size();
     let body = bytes(&world.sign(&officer(1), vec![site("depot-slow")]));
     let mut stream = connect(server.addr);

@@ -12,7 +12,7 @@ use common::*;
 use custodian_core::{LeafIndex, Role};
 use custodian_ledger::hash::leaf_hash;
 use custodian_ledger::proof::verify_inclusion;
-use custodian_server::{Ledger, Limits};
+use custodian_server::Limits;
 use custodian_store::tiles::{
     verify_tiles, write_tiles, TileClient, TileSource, TilesError, CHECKPOINT_PATH,
 };
@@ -22,57 +22,6 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
-
-/// A server on 127.0.0.1:0 on a runtime of its own thread; dropped, it stops.
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(ledger: Ledger) -> Running {
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("addr"))
-                    .expect("send addr");
-                let limits = ledger.limits().clone();
-                custodian_server::serve(listener, custodian_server::app(ledger), &limits, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        Running {
-            addr: addr_rx.recv().expect("server started"),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 /// One HTTP/1.1 answer.
 struct Answer {
